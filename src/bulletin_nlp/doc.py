@@ -1,0 +1,113 @@
+"""The one document object every stage works on: raw text, normalized text, offset map.
+
+Stages read ``doc.norm`` and add :class:`~bulletin_nlp.spans.Hit` objects in normalized
+offsets; :meth:`Doc.raw_span` maps any normalized span back to the raw source, so that
+``doc.raw[start:end]`` is always the source characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .errors import OffsetError
+from .spans import Hit, Mention
+
+
+@dataclass(slots=True)
+class Article:
+    """An article in normalized offsets; ``headline`` and ``source`` are normalized text."""
+
+    start: int
+    end: int
+    headline: str = ""
+    headline_span: tuple[int, int] | None = None
+    source: str | None = None
+    source_span: tuple[int, int] | None = None
+    year: int | None = None  # set by the date stage: the year the article speaks of
+    place: str | None = None  # adcode of the article's main place, set by the place stage
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence in normalized offsets, with the index of its article and paragraph."""
+
+    start: int
+    end: int
+    article: int
+    paragraph: int
+
+
+@dataclass
+class Doc:
+    """A bulletin: raw text as decoded plus everything the stages add."""
+
+    path: str
+    raw: str
+    norm: str = ""
+    nmap: list[int] = field(default_factory=list)  # nmap[i] = raw offset of norm[i]
+    encoding: str = "utf-8"
+    issue_year: int | None = None  # from --issue-date or front matter; last resort for years
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw.encode("utf-8")).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalized span ``[start, end)`` to raw offsets."""
+        if not 0 <= start < end <= len(self.norm):
+            raise OffsetError(f"{self.path}: span [{start}, {end}) outside normalized text")
+        return self.nmap[start], self.nmap[end - 1] + 1
+
+    def raw_text(self, start: int, end: int) -> str:
+        """The raw source characters behind a normalized span."""
+        rs, re_ = self.raw_span(start, end)
+        return self.raw[rs:re_]
+
+    def norm_offset(self, raw_offset: int) -> int:
+        """The first normalized index whose raw offset is at or after ``raw_offset``."""
+        return bisect_right(self.nmap, raw_offset - 1)
+
+    def article_index(self, pos: int) -> int:
+        """Index of the article holding normalized offset ``pos`` (the last one before it)."""
+        best = 0
+        for i, art in enumerate(self.articles):
+            if art.start <= pos:
+                best = i
+            if art.start <= pos < art.end:
+                return i
+        return best
+
+    def sentence_at(self, pos: int) -> Sentence | None:
+        """The sentence holding normalized offset ``pos``, if any."""
+        starts = [s.start for s in self.sentences]
+        i = bisect_right(starts, pos) - 1
+        if i >= 0 and self.sentences[i].start <= pos < self.sentences[i].end:
+            return self.sentences[i]
+        return None
+
+    @cached_property
+    def token_bounds(self) -> frozenset[int]:
+        """Normalized offsets where a jieba token starts or ends (for boundary checks)."""
+        from .segment import tokenize
+
+        bounds: set[int] = set()
+        for _word, start, end in tokenize(self.norm):
+            bounds.add(start)
+            bounds.add(end)
+        return frozenset(bounds)
+
+    def hits_of(self, *types: str) -> list[Hit]:
+        """Hits added so far by earlier stages, of the given types."""
+        return [h for h in self.hits if h.type in types]

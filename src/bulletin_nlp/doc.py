@@ -11,6 +11,7 @@ import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from .errors import OffsetError
 from .spans import Hit, Mention
@@ -55,6 +56,8 @@ class Doc:
     sentences: list[Sentence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)  # FACTS.md quantity facts
+    roles: list[dict[str, Any]] = field(default_factory=list)  # FACTS.md role facts
 
     @cached_property
     def sha256(self) -> str:
@@ -80,13 +83,18 @@ class Doc:
         return bisect_right(self.nmap, raw_offset - 1)
 
     def article_index(self, pos: int) -> int:
-        """Index of the article holding normalized offset ``pos`` (the last one before it)."""
+        """Index of the article holding normalized offset ``pos``.
+
+        Uses the sentence's article (a stranded headline belongs to its article even
+        when it is printed elsewhere), else the last article starting before ``pos``.
+        """
+        sent = self.sentence_at(pos)
+        if sent is not None:
+            return sent.article
         best = 0
         for i, art in enumerate(self.articles):
             if art.start <= pos:
                 best = i
-            if art.start <= pos < art.end:
-                return i
         return best
 
     def sentence_at(self, pos: int) -> Sentence | None:

@@ -21,6 +21,9 @@ from .errors import RulesError
 
 E = TypeVar("E", bound=BaseModel)
 
+#: Every rules file loaded so far and the entry model that validates it (for `rules check`).
+REGISTRY: dict[str, type[BaseModel]] = {}
+
 
 class Examples(BaseModel):
     """Strings an entry must find (``match``) and must not find (``no_match``)."""
@@ -84,6 +87,7 @@ def load_entries(name: str, model: type[E], directory: Path | None = None) -> tu
 
     Raises :class:`RulesError` listing every invalid entry with its index and id.
     """
+    REGISTRY[name] = model
     path = (directory or rules_dir()) / f"{name}.yaml"
     data = _read_yaml(path)
     problems: list[str] = []

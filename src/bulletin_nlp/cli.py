@@ -1,0 +1,146 @@
+"""Command-line interface: a thin layer over the library (every command is a function)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import BulletinError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(fn: F) -> F:
+    """The shared ``--db`` option."""
+    return click.option(
+        "--db",
+        "db_path",
+        default="bulletins.db",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="SQLite database file.",
+    )(fn)
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc))
+
+
+@click.group()
+@click.version_option(package_name="bulletin-nlp")
+def main() -> None:
+    """Turn Chinese social-work bulletins into a SQLite database of source-linked facts."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (FACTS.md shape).")
+@click.option("--issue-year", type=int, default=None, help="Year of the issue, if no date in text.")
+def extract(paths: tuple[str, ...], as_json: bool, issue_year: int | None) -> None:
+    """Extract mentions, facts and roles from bulletin files.
+
+    Example: bulletin-nlp extract corpus/000_44766cfa53dbf2a3.txt --json
+    """
+    from .io import expand_paths
+    from .pipeline import process_file, to_json
+
+    failed = 0
+    for path in expand_paths(list(paths)):
+        try:
+            doc = process_file(path, issue_year=issue_year)
+        except BulletinError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        record = to_json(doc)
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(f"== {doc.name}: {len(doc.mentions)} mentions")
+            for m in doc.mentions:
+                click.echo(f"{m.start:>6}-{m.end:<6} {m.type:<10} {m.text}\t{_norm_text(m.norm)}")
+    if failed:
+        sys.exit(1)
+
+
+def _norm_text(norm: Any) -> str:
+    return norm if isinstance(norm, str) else json.dumps(norm, ensure_ascii=False)
+
+
+@main.command("eval")
+@click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--corpus", "corpus_dir", default=None, type=click.Path(exists=True, file_okay=False))
+@click.option("--errors", "show_errors", is_flag=True, help="List every disagreement.")
+@click.option("--type", "only_type", default=None, help="With --errors: one mention type.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_cmd(
+    gold_dir: str, corpus_dir: str | None, show_errors: bool, only_type: str | None, as_json: bool
+) -> None:
+    """Score extraction against gold annotations (per-type P/R/F1, value accuracy, facts, roles).
+
+    Example: bulletin-nlp eval --gold corpus/gold
+    """
+    from .evaluate import evaluate, overall
+
+    try:
+        report = evaluate(gold_dir, corpus_dir)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(report.model_dump_json(indent=1))
+        return
+    if show_errors:
+        for err in report.errors:
+            if only_type and err.get("type") != only_type:
+                continue
+            click.echo(json.dumps(err, ensure_ascii=False))
+    click.echo(f"{'type':<11}{'P':>7}{'R':>7}{'F1':>7}{'norm':>7}{'tp':>6}{'fp':>5}{'fn':>5}")
+    rows = list(report.mentions.items()) + [("overall", overall(report))]
+    for name, prf in rows:
+        click.echo(
+            f"{name:<11}{prf.precision:>7.3f}{prf.recall:>7.3f}{prf.f1:>7.3f}"
+            f"{prf.norm_accuracy:>7.3f}{prf.tp:>6}{prf.fp:>5}{prf.fn:>5}"
+        )
+    f = report.facts
+    click.echo(
+        f"{'facts':<11}{f.precision:>7.3f}{f.recall:>7.3f}{f.f1:>7.3f}{'':>7}{f.tp:>6}{f.fp:>5}{f.fn:>5}"
+    )
+    fields = "  ".join(f"{k}={v:.3f}" for k, v in report.fact_fields.items() if k != "matched")
+    click.echo(f"{'':<11}matched={int(report.fact_fields.get('matched', 0))}  {fields}")
+    r = report.roles
+    click.echo(
+        f"{'roles':<11}{r.precision:>7.3f}{r.recall:>7.3f}{r.f1:>7.3f}{'':>7}{r.tp:>6}{r.fp:>5}{r.fn:>5}"
+    )
+
+
+@main.group()
+def rules() -> None:
+    """Work with the rule files in rules/."""
+
+
+@rules.command("check")
+@click.option("--dir", "directory", default=None, type=click.Path(file_okay=False))
+def rules_check(directory: str | None) -> None:
+    """Validate every rules file; list every bad entry.
+
+    Example: bulletin-nlp rules check
+    """
+    from .ruleset import check_rules
+
+    try:
+        summary = check_rules(Path(directory) if directory else None)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    for name, count in summary.items():
+        click.echo(f"{name}: {count} entries ok")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,189 @@
+"""Score extraction output against gold JSON (FACTS.md "Scoring")."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .spans import MENTION_TYPES
+
+FACT_FIELDS = ("metric", "place", "year", "modality", "approx")
+
+
+class PRF(BaseModel):
+    """Precision, recall and F1 with the counts behind them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    norm_ok: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def norm_accuracy(self) -> float:
+        return self.norm_ok / self.tp if self.tp else 0.0
+
+
+class Report(BaseModel):
+    """Scores of one evaluation run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mentions: dict[str, PRF]
+    facts: PRF
+    fact_fields: dict[str, float]
+    roles: PRF
+    field_counts: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
+
+
+def norm_equal(kind: str, gold: Any, system: Any) -> bool:
+    """Whether two normalized values agree (numbers compared as numbers)."""
+    if kind == "QUANTITY" and isinstance(gold, dict) and isinstance(system, dict):
+        try:
+            same_value = abs(float(gold["value"]) - float(system["value"])) < 1e-6
+        except (KeyError, TypeError, ValueError):
+            return False
+        return (
+            same_value
+            and gold.get("unit") == system.get("unit")
+            and gold.get("approx") == system.get("approx")
+        )
+    if kind == "PLACE" and isinstance(gold, dict) and isinstance(system, dict):
+        return str(gold.get("adcode")) == str(system.get("adcode"))
+    return bool(gold == system)
+
+
+def score_document(gold: dict[str, Any], system: dict[str, Any], report: Report) -> None:
+    """Add one document's counts to ``report``."""
+    doc = gold.get("doc", "?")
+    g_m = {(m["type"], m["start"], m["end"]): m for m in gold["mentions"]}
+    s_m = {(m["type"], m["start"], m["end"]): m for m in system.get("mentions", [])}
+    for key, gm in g_m.items():
+        prf = report.mentions[key[0]]
+        sm = s_m.get(key)
+        if sm is None:
+            prf.fn += 1
+            report.errors.append({"doc": doc, "kind": "missed", **_brief(gm)})
+            continue
+        prf.tp += 1
+        if norm_equal(key[0], gm["norm"], sm["norm"]):
+            prf.norm_ok += 1
+        else:
+            report.errors.append(
+                {"doc": doc, "kind": "norm", **_brief(gm), "system_norm": sm["norm"]}
+            )
+    for key, sm in s_m.items():
+        if key not in g_m and key[0] in report.mentions:
+            report.mentions[key[0]].fp += 1
+            report.errors.append({"doc": doc, "kind": "spurious", **_brief(sm)})
+    _score_facts(gold.get("facts", []), system.get("facts", []), report, doc)
+    g_r = Counter((r["person"], r["role"], r["org"]) for r in gold.get("roles", []))
+    s_r = Counter((r["person"], r["role"], r["org"]) for r in system.get("roles", []))
+    tp = sum((g_r & s_r).values())
+    report.roles.tp += tp
+    report.roles.fp += sum(s_r.values()) - tp
+    report.roles.fn += sum(g_r.values()) - tp
+
+
+def _brief(m: dict[str, Any]) -> dict[str, Any]:
+    return {"type": m["type"], "start": m["start"], "end": m["end"], "text": m["text"], "norm": m["norm"]}
+
+
+def _score_facts(gold: list[dict], system: list[dict], report: Report, doc: str) -> None:
+    used: set[int] = set()
+    for gf in gold:
+        gs, ge = gf["quantity_span"]
+        match = None
+        for i, sf in enumerate(system):
+            if i in used:
+                continue
+            ss, se = sf["quantity_span"]
+            if ss < ge and gs < se and _same_value(gf, sf):
+                match = i
+                break
+        if match is None:
+            report.facts.fn += 1
+            report.errors.append({"doc": doc, "kind": "fact-missed", "fact": gf})
+            continue
+        used.add(match)
+        sf = system[match]
+        counts = report.field_counts
+        counts["matched"] = counts.get("matched", 0) + 1
+        for name in FACT_FIELDS:
+            if _field_ok(name, gf, sf):
+                counts[name] = counts.get(name, 0) + 1
+        if all(_field_ok(n, gf, sf) for n in ("metric", "place", "year")):
+            report.facts.tp += 1
+        else:
+            report.facts.fn += 1
+            report.facts.fp += 1
+            report.errors.append({"doc": doc, "kind": "fact-wrong", "gold": gf, "system": sf})
+    for i, sf in enumerate(system):
+        if i not in used:
+            report.facts.fp += 1
+            report.errors.append({"doc": doc, "kind": "fact-spurious", "fact": sf})
+
+
+def _same_value(g: dict, s: dict) -> bool:
+    try:
+        return abs(float(g["value"]) - float(s["value"])) < 1e-6 and g["unit"] == s["unit"]
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _field_ok(name: str, g: dict, s: dict) -> bool:
+    gv, sv = g.get(name), s.get(name)
+    if name in ("place", "year") and gv is not None and sv is not None:
+        return str(gv) == str(sv)
+    return bool(gv == sv)
+
+
+def evaluate(gold_dir: str | Path, corpus_dir: str | Path | None = None, **kw: Any) -> Report:
+    """Run the pipeline over every gold document and score it."""
+    from .pipeline import process_file, to_json
+
+    gold_dir = Path(gold_dir)
+    corpus = Path(corpus_dir) if corpus_dir else gold_dir.parent
+    report = Report(
+        mentions={t: PRF() for t in MENTION_TYPES}, facts=PRF(), fact_fields={}, roles=PRF()
+    )
+    for gold_path in sorted(gold_dir.glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        doc = process_file(corpus / gold["doc"], **kw)
+        score_document(gold, to_json(doc), report)
+    matched = report.field_counts.get("matched", 0)
+    report.fact_fields = {
+        n: (report.field_counts.get(n, 0) / matched if matched else 0.0) for n in FACT_FIELDS
+    }
+    report.fact_fields["matched"] = float(matched)
+    return report
+
+
+def overall(report: Report) -> PRF:
+    """Micro-averaged mention scores over all types."""
+    total = PRF()
+    for prf in report.mentions.values():
+        total.tp += prf.tp
+        total.fp += prf.fp
+        total.fn += prf.fn
+        total.norm_ok += prf.norm_ok
+    return total

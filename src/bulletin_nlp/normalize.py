@@ -1,0 +1,245 @@
+"""Normalize PDF-extraction text for the extractors, keeping a map back to raw offsets.
+
+Every normalized character comes from exactly one raw character (possibly substituted:
+full-width digits become ASCII, ``,`` becomes ``，``); characters are only ever *dropped*
+(spaces, wrap newlines, page markers), never inserted. So ``nmap[i]`` is the raw offset
+of ``norm[i]`` and any normalized span maps back to a raw span whose compact form, after
+the same character folding, equals the normalized span's compact form.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import regex
+
+WHITESPACE = frozenset(" \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff\f\v")
+# Sentence-final punctuation: a line ending in one of these never continues on the next.
+TERMINAL = frozenset("。！？!?…")
+# Clause punctuation: a line ending in one of these always continues.
+CLAUSE = frozenset("，、；：,;:")
+CLAUSE_INSIDE = frozenset("，；")
+_ASCII_PUNCT = {",": "，", "(": "（", ")": "）", ";": "；", ":": "：", "!": "！", "?": "？"}
+_QUOTES = {"「": "“", "」": "”", "『": "‘", "』": "’"}
+# Table-of-contents and page markers: "社会工作者打通为民服务最后一米 08 版", "- 3 -".
+PAGE_MARKER = regex.compile(r"(?:^|[ \t\u3000]+)(?:第\s*)?\d{1,3}\s*版\s*$")
+PAGE_NUMBER_LINE = regex.compile(r"^\s*(?:[-—－]\s*\d{1,3}\s*[-—－]|第\s*\d{1,3}\s*页)\s*$")
+SOURCE_LINE = regex.compile(r"^[（(]据")
+
+
+@dataclass(slots=True)
+class Line:
+    """A physical line after marker removal: its kept (raw offset, char) pairs."""
+
+    chars: list[tuple[int, str]]
+    newline: int | None  # raw offset of the line's "\n" (or lone "\r"), None at EOF
+    width: int  # display columns of the raw content (CJK counts 2)
+    had_marker: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(c for _i, c in self.chars)
+
+
+def fold_char(ch: str, prev: str, nxt: str) -> str:
+    """Unify one character for matching; 1:1 so offsets stay aligned."""
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:
+        half = chr(code - 0xFEE0)
+        if half.isalnum() or half in "%+-./#&*=@_~<>":
+            return half
+        ch = half if half in _ASCII_PUNCT else ch
+    if ch in _QUOTES:
+        return _QUOTES[ch]
+    if ch in _ASCII_PUNCT:
+        # Keep separators inside numbers: 737,000 and 10:30.
+        if ch in ",:" and prev.isdigit() and nxt.isdigit():
+            return ch
+        return _ASCII_PUNCT[ch]
+    if ch == "\r":
+        return "\n"
+    return ch
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _is_ascii_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _split_lines(raw: str) -> list[Line]:
+    lines: list[Line] = []
+    pos = 0
+    n = len(raw)
+    while pos <= n:
+        end = pos
+        while end < n and raw[end] not in "\r\n":
+            end += 1
+        content = raw[pos:end]
+        newline: int | None = None
+        nxt = end
+        if end < n:
+            if raw[end] == "\r" and end + 1 < n and raw[end + 1] == "\n":
+                newline, nxt = end + 1, end + 2
+            else:
+                newline, nxt = end, end + 1
+        had_marker = False
+        keep_to = len(content)
+        if PAGE_NUMBER_LINE.match(content):
+            keep_to, had_marker = 0, True
+        else:
+            m = PAGE_MARKER.search(content)
+            if m:
+                keep_to, had_marker = m.start(), True
+        kept = content[:keep_to]
+        chars = _squeeze(pos, kept)
+        lines.append(Line(chars, newline, _width(kept.strip()), had_marker))
+        if newline is None:
+            break
+        pos = nxt
+    return lines
+
+
+def _squeeze(base: int, text: str) -> list[tuple[int, str]]:
+    """Drop whitespace (except between two Latin letters) and fold characters."""
+    chars: list[tuple[int, str]] = []
+    stripped = [(base + i, c) for i, c in enumerate(text)]
+    for k, (idx, ch) in enumerate(stripped):
+        if ch in WHITESPACE:
+            prev = chars[-1][1] if chars else ""
+            nxt = next((c for _j, c in stripped[k + 1 :] if c not in WHITESPACE), "")
+            if prev and nxt and _is_ascii_letter(prev) and _is_ascii_letter(nxt):
+                if chars[-1][1] != " ":
+                    chars.append((idx, " "))
+            continue
+        chars.append((idx, ch))
+    out: list[tuple[int, str]] = []
+    for k, (idx, ch) in enumerate(chars):
+        prev = chars[k - 1][1] if k else ""
+        nxt = chars[k + 1][1] if k + 1 < len(chars) else ""
+        out.append((idx, fold_char(ch, prev, nxt)))
+    return out
+
+
+def _ends_terminal(text: str) -> bool:
+    core = text.rstrip("”’）)」』")
+    return bool(core) and core[-1] in TERMINAL
+
+
+def _crosses_word(left: str, right: str) -> bool:
+    """True when segmentation puts a word across the boundary of ``left`` + ``right``."""
+    from .segment import tokenize
+
+    tail, head = left[-6:], right[:6]
+    cut = len(tail)
+    return any(s < cut < e and e - s >= 2 for _w, s, e in tokenize(tail + head))
+
+
+def _block_is_body(lines: list[Line], start: int, window: int = 0) -> bool:
+    """Whether the text from line ``start`` reads as body text.
+
+    With ``window=0`` only the block up to the next blank line counts; otherwise the
+    first ``window`` characters, across blank lines.
+    """
+    text = ""
+    for line in lines[start:]:
+        if not line.chars and not window:
+            break
+        text += line.text
+        if window and len(text) >= window:
+            break
+    return any(c in (text[:window] if window else text) for c in "。，；")
+
+
+def _join_decisions(lines: list[Line]) -> list[bool]:
+    """For each line, whether it continues the previous non-blank line (a wrap)."""
+    widths = sorted(ln.width for ln in lines if ln.chars)
+    # A line is "full" (so it likely wraps) when it reaches most of the typical width.
+    full = 0.75 * widths[len(widths) // 2] if widths else 0
+    joins = [False] * len(lines)
+    prev_i: int | None = None
+    para_text = ""
+    blanks = 0
+    for i, line in enumerate(lines):
+        if not line.chars:
+            if prev_i is not None:
+                blanks += 1
+            continue
+        text = line.text
+        if prev_i is not None:
+            prev = lines[prev_i]
+            ptext = prev.text
+            join = False
+            if SOURCE_LINE.match(text) or SOURCE_LINE.match(para_text) or prev.had_marker:
+                join = False
+            elif _ends_terminal(ptext):
+                join = False
+            elif blanks == 0:
+                join = ptext[-1] in CLAUSE or prev.width >= full
+            elif ptext[-1] != "：":
+                # Across a blank line (a page or column break): join only a sentence in
+                # progress into body text, never a headline into the next paragraph.
+                sentence_open = ptext[-1] in CLAUSE or any(c in para_text for c in "，；。")
+                join = (sentence_open and _block_is_body(lines, i)) or (
+                    (prev.width >= full or "、" in para_text)
+                    and _crosses_word(ptext, text)
+                    and _block_is_body(lines, i, window=40)
+                )
+            joins[i] = join
+            if not join:
+                para_text = ""
+        para_text += text
+        prev_i = i
+        blanks = 0
+    return joins
+
+
+def normalize(raw: str) -> tuple[str, list[int]]:
+    """Return (normalized text, nmap) where ``nmap[i]`` is the raw offset of ``norm[i]``.
+
+    Logical lines are separated by ``\\n``; a blank line between them becomes ``\\n\\n``.
+    """
+    lines = _split_lines(raw)
+    joins = _join_decisions(lines)
+    out: list[str] = []
+    nmap: list[int] = []
+    pending: list[int] = []  # raw offsets of newlines since the last kept line
+    started = False
+    for i, line in enumerate(lines):
+        if line.chars:
+            if started and not joins[i]:
+                # Keep one newline, or two for a paragraph gap, each mapped to a raw "\n".
+                for nl in pending[:2] if len(pending) > 1 else pending[:1]:
+                    out.append("\n")
+                    nmap.append(nl)
+            for idx, ch in line.chars:
+                out.append(ch)
+                nmap.append(idx)
+            started = True
+            pending = []
+        if line.newline is not None and started:
+            pending.append(line.newline)
+    return "".join(out), nmap
+
+
+def compact(text: str) -> str:
+    """Text with all whitespace removed (how the gold names spans)."""
+    return "".join(c for c in text if not c.isspace() and c not in WHITESPACE)
+
+
+def fold(text: str) -> str:
+    """Compact and fold ``text`` as normalization would (for comparing raw to normalized)."""
+    chars = [c for c in text if not c.isspace() and c not in WHITESPACE]
+    return "".join(
+        fold_char(c, chars[k - 1] if k else "", chars[k + 1] if k + 1 < len(chars) else "")
+        for k, c in enumerate(chars)
+    )
+
+
+def norm_index(nmap: list[int], raw_offset: int) -> int:
+    """First normalized index at or after ``raw_offset``."""
+    return bisect_right(nmap, raw_offset - 1)

@@ -1,0 +1,99 @@
+"""The pipeline: decode → normalize → structure → extractor stages → mentions in raw offsets."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+
+from . import PIPELINE_VERSION
+from .doc import Doc
+from .errors import OffsetError
+from .extract import STAGES
+from .io import read_text
+from .normalize import fold, normalize
+from .resolve import resolve_overlaps
+from .rules import ruleset_version
+from .spans import Hit, Mention
+from .structure import analyze
+
+Stage = Callable[[Doc], list[Hit]]
+
+
+@lru_cache(maxsize=1)
+def _stage_modules() -> tuple[tuple[str, ModuleType], ...]:
+    mods = []
+    for name in STAGES:
+        try:
+            mods.append((name, importlib.import_module(f"bulletin_nlp.extract.{name}")))
+        except ModuleNotFoundError as exc:
+            # A stage not written yet is skipped; any other missing import is a real error.
+            if exc.name != f"bulletin_nlp.extract.{name}":
+                raise
+    return tuple(mods)
+
+
+def process_text(
+    text: str,
+    name: str = "<text>",
+    *,
+    encoding: str = "utf-8",
+    issue_year: int | None = None,
+    stages: tuple[str, ...] | None = None,
+) -> Doc:
+    """Run the whole pipeline over ``text``; return the :class:`Doc` with its mentions."""
+    doc = Doc(path=name, raw=text, encoding=encoding, issue_year=issue_year)
+    doc.norm, doc.nmap = normalize(text)
+    analyze(doc)
+    for stage_name, module in _stage_modules():
+        if stages is not None and stage_name not in stages:
+            continue
+        doc.hits.extend(module.extract(doc))
+    doc.mentions = to_mentions(doc, resolve_overlaps(doc.hits))
+    return doc
+
+
+def process_file(path: str | Path, *, issue_year: int | None = None) -> Doc:
+    """Read and process one bulletin file."""
+    text, enc = read_text(path)
+    return process_text(text, str(path), encoding=enc, issue_year=issue_year)
+
+
+def to_mentions(doc: Doc, hits: list[Hit]) -> list[Mention]:
+    """Map hits to raw-offset mentions, checking that the raw text matches."""
+    version = ruleset_version()
+    out: list[Mention] = []
+    for hit in hits:
+        start, end = doc.raw_span(hit.start, hit.end)
+        raw_text = doc.raw[start:end]
+        if fold(raw_text) != fold(doc.norm[hit.start : hit.end]):
+            raise OffsetError(
+                f"{doc.path}: span [{start}, {end}) {raw_text!r} does not match "
+                f"normalized {doc.norm[hit.start:hit.end]!r}"
+            )
+        out.append(
+            Mention(
+                type=hit.type,  # type: ignore[arg-type]
+                start=start,
+                end=end,
+                text=raw_text,
+                norm=hit.norm,
+                extractor=hit.extractor,
+                rule_id=hit.rule_id,
+                ruleset_version=version if hit.extractor == "rule" else PIPELINE_VERSION,
+                score=hit.score,
+            )
+        )
+    return out
+
+
+def to_json(doc: Doc) -> dict:
+    """The FACTS.md machine-readable record of one document."""
+    return {
+        "doc": doc.name,
+        "mentions": [m.public() for m in doc.mentions],
+        "facts": list(doc.facts),
+        "roles": list(doc.roles),
+    }

@@ -1,0 +1,266 @@
+"""Find paragraphs, articles (headline, body, source line) and sentences in ``doc.norm``.
+
+Reading order in bulletins is messy: columns put some headlines after their bodies, and
+articles of one page are not always closed by a source line. The rules here are what a
+reader does:
+
+* an article ends with its source line ``（据…）``;
+* a headline after body text starts a new article when the next paragraph opens with a
+  dateline (``4月28日``, ``近日``) or when no source line follows in the bulletin at all;
+  otherwise it is a subheading (and becomes the headline of an article that has none);
+* headlines stranded after a source line with no body of their own (a column layout)
+  go to the headline-less article whose text they share most words with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from .doc import Article, Doc, Sentence
+from .normalize import PAGE_MARKER
+from .rules import PatternEntry, load_entries
+
+HEADLINE_MAX = 60
+SECTION_LABEL_MAX = 6
+_SENTENCE_END = regex.compile(r"[。！？!?…]+[”’」）)]*")
+
+
+@dataclass(slots=True)
+class Para:
+    start: int
+    end: int
+    kind: str  # toc, headline, byline, body, source
+    source_start: int | None = None  # a body paragraph ending in an inline source
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, regex.Pattern[str]]:
+    _version, entries = load_entries("structure", PatternEntry)
+    return {e.id.split(".", 1)[1]: regex.compile(e.pattern) for e in entries}
+
+
+def _paragraphs(doc: Doc) -> list[Para]:
+    pats = _patterns()
+    paras: list[Para] = []
+    blocks: list[int] = []  # block number of each paragraph (blocks are split by blank lines)
+    block = 0
+    pos = 0
+    for line in doc.norm.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line:
+            block += 1
+            continue
+        blocks.append(block)
+        raw_end = doc.nmap[end - 1] + 1
+        nl = doc.raw.find("\n", raw_end)
+        rest = doc.raw[raw_end : nl if nl >= 0 else len(doc.raw)]
+        if rest.strip() and PAGE_MARKER.search(rest):
+            paras.append(Para(start, end, "toc"))
+            continue
+        src = pats["source"].search(line)
+        if src and src.start() == 0:
+            paras.append(Para(start, end, "source"))
+        elif src:
+            paras.append(Para(start, end, "body", source_start=start + src.start()))
+        elif pats["byline"].match(line) and len(line) <= 20:
+            paras.append(Para(start, end, "byline"))
+        elif (
+            len(line) <= HEADLINE_MAX
+            and "。" not in line
+            and line.rstrip("”’）)")[-1:] not in "。！？!?…；"
+        ):
+            paras.append(Para(start, end, "headline"))
+        else:
+            paras.append(Para(start, end, "body"))
+    # A table of contents: every line of a block holding a page-marked line.
+    toc_blocks = {blocks[i] for i, p in enumerate(paras) if p.kind == "toc"}
+    for i, p in enumerate(paras):
+        if blocks[i] in toc_blocks:
+            p.kind = "toc"
+    return paras
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _headline_text(doc: Doc, paras: list[Para]) -> str:
+    prefix = _patterns()["headline_prefix"]
+    lines = [prefix.sub("", doc.norm[p.start : p.end]) for p in paras]
+    # A short label directly above a headline names the section, not the article.
+    if len(lines) > 1 and len(lines[0]) <= SECTION_LABEL_MAX:
+        lines = lines[1:]
+    return " / ".join(lines)
+
+
+def analyze(doc: Doc) -> Doc:
+    """Fill ``doc.paragraphs``, ``doc.articles`` and ``doc.sentences``."""
+    paras = _paragraphs(doc)
+    dateline = _patterns()["dateline"]
+    doc.paragraphs = [(p.start, p.end) for p in paras]
+    source_after = [False] * (len(paras) + 1)
+    for i in range(len(paras) - 1, -1, -1):
+        is_src = paras[i].kind == "source" or paras[i].source_start is not None
+        source_after[i] = source_after[i + 1] or is_src
+
+    # Each article: [headline paras], [body paras], source span, closed flag.
+    groups: list[dict] = []
+    owner: list[int] = [-1] * len(paras)
+    stranded: list[tuple[int, list[int]]] = []  # (index of article before, headline paras)
+    pending: list[int] = []
+
+    def new_group() -> dict:
+        groups.append({"head": [], "body": [], "source": None, "closed": False})
+        return groups[-1]
+
+    def next_body(i: int) -> Para | None:
+        for p in paras[i:]:
+            if p.kind in ("body", "source"):
+                return p
+        return None
+
+    lead_heads: dict[int, list[int]] = {}
+    cur: dict | None = None
+    for i, p in enumerate(paras):
+        if p.kind == "toc":
+            continue
+        if p.kind == "headline":
+            if cur is None or cur["closed"]:
+                pending.append(i)
+                continue
+            if not cur["body"]:
+                cur["head"].append(i)
+                owner[i] = len(groups) - 1
+                continue
+            nb = next_body(i + 1)
+            starts_article = not source_after[i] or (
+                nb is not None and dateline.match(doc.norm[nb.start : nb.end])
+            )
+            if starts_article:
+                cur["closed"] = True
+                pending.append(i)
+            else:
+                g = len(groups) - 1
+                owner[i] = g  # a subheading
+                lead = lead_heads.setdefault(g, [])
+                if len(cur["body"]) == 1 and (not lead or lead[-1] == i - 1):
+                    lead.append(i)  # may be the headline below a lead paragraph
+            continue
+        if p.kind == "source":
+            if cur is None:
+                cur = new_group()
+            cur["source"] = (p.start, p.end)
+            cur["body"].append(i)
+            owner[i] = len(groups) - 1
+            cur["closed"] = True
+            continue
+        # body or byline
+        if cur is None or cur["closed"]:
+            prev_index = len(groups) - 1
+            cur = new_group()
+            if pending:
+                stranded.append((prev_index, pending))
+                pending = []
+        if p.kind == "byline" and not cur["body"]:
+            owner[i] = len(groups) - 1
+            continue
+        cur["body"].append(i)
+        owner[i] = len(groups) - 1
+        if p.source_start is not None:
+            cur["source"] = (p.source_start, p.end)
+            cur["closed"] = True
+    if pending:
+        stranded.append((len(groups) - 1, pending))
+
+    _place_stranded(doc, paras, groups, owner, stranded)
+    for g, heads in lead_heads.items():
+        if not groups[g]["head"]:
+            groups[g]["head"].extend(heads)
+    doc.articles = []
+    for g in groups:
+        spans = [paras[k] for k in g["body"]]
+        head = [paras[k] for k in sorted(g["head"])]
+        members = spans + [h for h in head if spans and h.end <= spans[-1].end]
+        art = Article(
+            start=min(p.start for p in members or head),
+            end=max(p.end for p in members or head),
+        )
+        if head:
+            art.headline = _headline_text(doc, head)
+            art.headline_span = (head[0].start, head[-1].end)
+        if g["source"]:
+            s, e = g["source"]
+            art.source = doc.norm[s:e].strip("（）()")
+            art.source_span = (s, e)
+        doc.articles.append(art)
+    if not doc.articles:
+        doc.articles.append(Article(start=0, end=len(doc.norm)))
+    _sentences(doc, paras, owner)
+    return doc
+
+
+def _place_stranded(
+    doc: Doc,
+    paras: list[Para],
+    groups: list[dict],
+    owner: list[int],
+    stranded: list[tuple[int, list[int]]],
+) -> None:
+    """Give each stranded headline block to the articles it fits best."""
+    for before, heads in stranded:
+        following = before + 1 if before + 1 < len(groups) else None
+        candidates = [g for g in range(0, before + 1) if not groups[g]["head"]]
+        if following is not None:
+            candidates.append(following)
+        if not candidates:
+            continue
+        # Group lines into headlines: a line ending in "：" or a section label joins the next.
+        blocks: list[list[int]] = []
+        for k in heads:
+            blocks.append([k])
+        scores = []
+        for bi, block in enumerate(blocks):
+            text = "".join(doc.norm[paras[k].start : paras[k].end] for k in block)
+            grams = _bigrams(text)
+            for g in candidates:
+                body = "".join(doc.norm[paras[k].start : paras[k].end] for k in groups[g]["body"])
+                scores.append((len(grams & _bigrams(body[:400])), bi, g))
+        taken_blocks: set[int] = set()
+        taken_groups: set[int] = set()
+        for score, bi, g in sorted(scores, key=lambda t: (-t[0], t[2] != following)):
+            if bi in taken_blocks or (g in taken_groups and g != following):
+                continue
+            if score == 0 and g != following:
+                continue
+            taken_blocks.add(bi)
+            taken_groups.add(g)
+            for k in blocks[bi]:
+                groups[g]["head"].append(k)
+                owner[k] = g
+        for bi, block in enumerate(blocks):
+            if bi not in taken_blocks and following is not None:
+                for k in block:
+                    groups[following]["head"].append(k)
+                    owner[k] = following
+
+
+def _sentences(doc: Doc, paras: list[Para], owner: list[int]) -> None:
+    doc.sentences = []
+    last = 0
+    for pi, p in enumerate(paras):
+        art = owner[pi] if owner[pi] >= 0 else last
+        last = art
+        text = doc.norm[p.start : p.end]
+        cut = 0
+        bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
+        if p.source_start is not None:
+            bounds.append(p.source_start - p.start)
+        for b in sorted(set(bounds)) + [len(text)]:
+            if b > cut:
+                doc.sentences.append(Sentence(p.start + cut, p.start + b, art, pi))
+                cut = b
+    doc.sentences.sort(key=lambda s: s.start)

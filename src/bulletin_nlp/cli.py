@@ -72,6 +72,60 @@ def _norm_text(norm: Any) -> str:
     return norm if isinstance(norm, str) else json.dumps(norm, ensure_ascii=False)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--issue-year", type=int, default=None, help="Year of the issue, if no date in text.")
+def ingest(paths: tuple[str, ...], db_path: str, issue_year: int | None) -> None:
+    """Process bulletin files or folders into the database; unchanged files are skipped.
+
+    Example: bulletin-nlp ingest corpus/ --db bulletins.db
+    """
+    from .ingest import ingest as run_ingest
+
+    def report(name: str, reason: str) -> None:
+        click.echo(f"error: {reason}", err=True)
+
+    try:
+        result = run_ingest(list(paths), db_path, issue_year=issue_year, on_error=report)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    c = result.counts
+    click.echo(
+        f"{db_path}: {c['documents']} documents, {c['articles']} articles, "
+        f"{c['sentences']} sentences, {c['mentions']} mentions "
+        f"({len(result.processed)} processed, {len(result.skipped)} unchanged, "
+        f"{len(result.failed)} failed)"
+    )
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
+    """Full-text search over sentences (two-character Chinese queries work).
+
+    Example: bulletin-nlp search 社工 --db bulletins.db
+    """
+    from .store import Store
+
+    try:
+        rows = Store.open_existing(db_path).search(query, limit=limit)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['doc']}:{row['start']}-{row['end']}  {row['text']}")
+
+
 @main.command("eval")
 @click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--corpus", "corpus_dir", default=None, type=click.Path(exists=True, file_okay=False))

@@ -50,7 +50,8 @@ def fold_char(ch: str, prev: str, nxt: str) -> str:
         half = chr(code - 0xFEE0)
         if half.isalnum() or half in "%+-./#&*=@_~<>":
             return half
-        ch = half if half in _ASCII_PUNCT else ch
+        if half in _ASCII_PUNCT:
+            return _ASCII_PUNCT[half]
     if ch in _QUOTES:
         return _QUOTES[ch]
     if ch in _ASCII_PUNCT:
@@ -96,8 +97,13 @@ def _split_lines(raw: str) -> list[Line]:
             if m:
                 keep_to, had_marker = m.start(), True
         kept = content[:keep_to]
+        while True:  # "08 版 09 版": drop every trailing marker, so a second pass finds none
+            m = PAGE_MARKER.search(kept)
+            if not m:
+                break
+            kept, had_marker = kept[: m.start()], True
         chars = _squeeze(pos, kept)
-        lines.append(Line(chars, newline, _width(kept.strip()), had_marker))
+        lines.append(Line(chars, newline, _width("".join(c for _i, c in chars)), had_marker))
         if newline is None:
             break
         pos = nxt
@@ -198,31 +204,56 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
     return joins
 
 
+def _merge(lines: list[Line], joins: list[bool]) -> list[Line]:
+    """Apply join decisions: wrapped lines become one logical line; at most one blank
+    line is kept between logical lines, so the result reads as normalized text would."""
+    out: list[Line] = []
+    gap: Line | None = None
+    for i, line in enumerate(lines):
+        if not line.chars:
+            if out and gap is None:
+                gap = line
+            continue
+        if out and joins and joins[i]:
+            last = out[-1]
+            chars = last.chars + line.chars
+            out[-1] = Line(chars, line.newline, _width("".join(c for _i, c in chars)), line.had_marker)
+        else:
+            if gap is not None:
+                out.append(gap)
+            out.append(line)
+        gap = None
+    return out
+
+
 def normalize(raw: str) -> tuple[str, list[int]]:
     """Return (normalized text, nmap) where ``nmap[i]`` is the raw offset of ``norm[i]``.
 
     Logical lines are separated by ``\\n``; a blank line between them becomes ``\\n\\n``.
+    Joining is repeated until no line joins any more, so normalizing the output again
+    changes nothing (idempotence).
     """
-    lines = _split_lines(raw)
-    joins = _join_decisions(lines)
+    lines = _merge(_split_lines(raw), [])
+    while True:
+        joins = _join_decisions(lines)
+        if not any(joins):
+            break
+        lines = _merge(lines, joins)
     out: list[str] = []
     nmap: list[int] = []
-    pending: list[int] = []  # raw offsets of newlines since the last kept line
-    started = False
     for i, line in enumerate(lines):
-        if line.chars:
-            if started and not joins[i]:
-                # Keep one newline, or two for a paragraph gap, each mapped to a raw "\n".
-                for nl in pending[:2] if len(pending) > 1 else pending[:1]:
+        if not line.chars:
+            continue
+        if out:
+            prev = lines[i - 1]
+            breaks = [lines[i - 2].newline, prev.newline] if not prev.chars else [prev.newline]
+            for nl in breaks:
+                if nl is not None:
                     out.append("\n")
                     nmap.append(nl)
-            for idx, ch in line.chars:
-                out.append(ch)
-                nmap.append(idx)
-            started = True
-            pending = []
-        if line.newline is not None and started:
-            pending.append(line.newline)
+        for idx, ch in line.chars:
+            out.append(ch)
+            nmap.append(idx)
     return "".join(out), nmap
 
 

@@ -62,3 +62,32 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 def words(text: str) -> list[str]:
     """Segment ``text`` into words."""
     return [w for w, _s, _e in tokenize(text)]
+
+
+def word_freq(word: str) -> int:
+    """The jieba dictionary frequency of ``word`` (0 if unknown): high for common words."""
+    return int(get_tokenizer().FREQ.get(word) or 0)
+
+
+_pos_tokenizer: Any = None
+
+
+def pos_tokenize(text: str) -> list[tuple[str, str, int, int]]:
+    """Segment ``text`` with part-of-speech flags: (word, flag, start, end).
+
+    Uses the same user dictionary as :func:`tokenize`; user terms without a tag get ``x``.
+    """
+    global _pos_tokenizer
+    if _pos_tokenizer is None:
+        with _lock:
+            if _pos_tokenizer is None:
+                import jieba.posseg
+
+                _pos_tokenizer = jieba.posseg.POSTokenizer(get_tokenizer())
+    out: list[tuple[str, str, int, int]] = []
+    pos = 0
+    for pair in _pos_tokenizer.cut(text, HMM=True):
+        end = pos + len(pair.word)
+        out.append((pair.word, pair.flag, pos, end))
+        pos = end
+    return out

@@ -1,0 +1,231 @@
+"""PLACE stage: gazetteer names found by an Aho-Corasick automaton, joined into compounds.
+
+A mention is a chain of nested names (``浙江台州``, ``吉林省长春市``, ``浚县王庄镇``): a head
+that may stand alone, then parts that each lie within the part before. Guards against hits
+inside ordinary words: the head must start on a jieba token boundary, a bare short form
+(``台州``, not ``台州市``) must also end on one, and a two-character bare head right after a
+lone surname token is a person's given name (``王海宁``). Ambiguous names (``朝阳区``,
+``永昌街道``) take the candidate nearest the places of the same article, earlier ones first,
+then later ones; townships the context cannot pin down are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
+
+from ..doc import Doc
+from ..gazetteer import OFFICIAL, Gazetteer, Place, Variant, gazetteer
+from ..segment import tokenize
+from ..spans import Hit
+
+COMPOUND = "place-compound"
+
+
+@dataclass(slots=True)
+class _Part:
+    """One name of a chain: its span and the places it may be."""
+
+    start: int
+    end: int
+    variants: list[Variant]
+
+
+@dataclass(slots=True)
+class _Chain:
+    """A candidate mention; ``place`` is set once resolved."""
+
+    parts: list[_Part]
+    place: Place | None = None
+
+    @property
+    def start(self) -> int:
+        return self.parts[0].start
+
+    @property
+    def end(self) -> int:
+        return self.parts[-1].end
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for surface in gazetteer().variants:
+        auto.add_word(surface, len(surface))
+    auto.make_automaton()
+    return auto
+
+
+def _bare(gaz: Gazetteer, surface: str, variants: list[Variant]) -> bool:
+    """A surface without its level suffix (台州, not 台州市): needs a token boundary after it."""
+    return all(v.rule_id != OFFICIAL and v.rule_id != gaz.township_rule for v in variants) and (
+        surface[-1] not in _suffix_chars()
+    )
+
+
+@lru_cache(maxsize=1)
+def _suffix_chars() -> frozenset[str]:
+    """Last characters of official names (省, 市, 县, 州...): data-driven level suffixes."""
+    gaz = gazetteer()
+    return frozenset(p.name[-1] for p in gaz.by_adcode.values())
+
+
+def _matches(text: str) -> dict[int, list[str]]:
+    """Every gazetteer surface in ``text``, by start offset, longest first."""
+    found: dict[int, list[str]] = {}
+    for end, length in _automaton().iter(text):
+        found.setdefault(end + 1 - length, []).append(text[end + 1 - length : end + 1])
+    for surfaces in found.values():
+        surfaces.sort(key=len, reverse=True)
+    return found
+
+
+def _head_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surface: str) -> bool:
+    if start not in bounds:
+        return False
+    variants = gaz.variants[surface]
+    if not any(v.standalone for v in variants):
+        return False
+    if _bare(gaz, surface, variants):
+        # 王海宁: a lone surname token right before a two-character short form.
+        if len(surface) == 2 and start >= 1 and text[start - 1] in gaz.surnames:
+            if start - 1 in bounds or start == 1:
+                return False
+    return True
+
+
+def _ends_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surface: str) -> bool:
+    """A bare short form must end on a token boundary (迁安 in 搬迁安置 does not)."""
+    end = start + len(surface)
+    return end in bounds or end == len(text) or not _bare(gaz, surface, gaz.variants[surface])
+
+
+def _extend(
+    gaz: Gazetteer, text: str, bounds: frozenset[int], found: dict[int, list[str]], chain: _Chain
+) -> None:
+    """Append nested parts while the next name lies within the last one."""
+    while True:
+        last = chain.parts[-1]
+        outer = [v.place for v in last.variants]
+        for surface in found.get(last.end, []):
+            inner = [
+                v for v in gaz.variants[surface] if any(gaz.within(v.place, o) for o in outer)
+            ]
+            if not inner or not _ends_ok(gaz, text, bounds, last.end, surface):
+                continue
+            last.variants = [
+                v for v in last.variants if any(gaz.within(i.place, v.place) for i in inner)
+            ]
+            chain.parts.append(_Part(last.end, last.end + len(surface), inner))
+            break
+        else:
+            return
+
+
+def find_chains(text: str, bounds: frozenset[int]) -> list[_Chain]:
+    """Candidate mentions in ``text`` (unresolved), left to right, not overlapping."""
+    gaz = gazetteer()
+    found = _matches(text)
+    chains: list[_Chain] = []
+    i = 0
+    while i < len(text):
+        for surface in found.get(i, []):
+            if _head_ok(gaz, text, bounds, i, surface):
+                variants = [v for v in gaz.variants[surface] if v.standalone]
+                chain = _Chain([_Part(i, i + len(surface), variants)])
+                _extend(gaz, text, bounds, found, chain)
+                if len(chain.parts) == 1 and not _ends_ok(gaz, text, bounds, i, surface):
+                    continue
+                chains.append(chain)
+                i = chain.end
+                break
+        else:
+            i += 1
+    return chains
+
+
+def _resolve_chain(gaz: Gazetteer, chain: _Chain, context: list[Place]) -> Place | None:
+    """Resolve head to tail, each part in the light of the part before it."""
+    known: list[Place] = []
+    for part in chain.parts:
+        candidates = [v.place for v in part.variants]
+        if known:
+            candidates = [p for p in candidates if gaz.within(p, known[-1])] or candidates
+            place = gaz.resolve(candidates, known[::-1] + context)[0][0]
+        else:
+            place = gaz.choose(candidates, context)
+            if place is None:
+                return None
+        known.append(place)
+    return known[-1]
+
+
+def resolve_chains(chains: list[_Chain]) -> None:
+    """Resolve chains of one article: unambiguous ones first, then the rest by context."""
+    gaz = gazetteer()
+    for chain in chains:
+        if len({v.place for v in chain.parts[-1].variants}) == 1:
+            chain.place = _resolve_chain(gaz, chain, [])
+    for index, chain in enumerate(chains):
+        if chain.place is not None:
+            continue
+        before = [c.place for c in reversed(chains[:index]) if c.place is not None]
+        after = [c.place for c in chains[index + 1 :] if c.place is not None]
+        chain.place = _resolve_chain(gaz, chain, before + after)
+
+
+def _hit(chain: _Chain) -> Hit:
+    place = chain.place
+    assert place is not None  # callers filter unresolved chains
+    rule = chain.parts[0].variants[0].rule_id if len(chain.parts) == 1 else COMPOUND
+    return Hit(
+        chain.start,
+        chain.end,
+        "PLACE",
+        place.norm(),
+        rule,
+        attrs={"level": place.level, "parts": len(chain.parts)},
+    )
+
+
+def places_in(text: str, bounds: frozenset[int] | None = None) -> list[Hit]:
+    """PLACE hits in a plain string, taken as one article (for tests and other stages)."""
+    if bounds is None:
+        bounds = frozenset(b for _w, s, e in tokenize(text) for b in (s, e))
+    chains = find_chains(text, bounds)
+    resolve_chains(chains)
+    return [_hit(c) for c in chains if c.place is not None]
+
+
+def _main_place(hits: list[Hit], headline: tuple[int, int] | None) -> str | None:
+    """The article's place: the first place of its headline, else its most frequent one."""
+    if headline is not None:
+        for hit in hits:
+            if headline[0] <= hit.start and hit.end <= headline[1]:
+                return str(hit.norm["adcode"])
+    counts = Counter(str(h.norm["adcode"]) for h in hits)
+    if not counts:
+        return None
+    top = max(counts.values())
+    return next(str(h.norm["adcode"]) for h in hits if counts[str(h.norm["adcode"])] == top)
+
+
+def extract(doc: Doc) -> list[Hit]:
+    """PLACE hits over ``doc.norm``; sets each article's ``place``."""
+    chains = find_chains(doc.norm, doc.token_bounds)
+    groups: dict[int, list[_Chain]] = {}
+    for chain in chains:
+        key = doc.article_index(chain.start) if doc.articles else 0
+        groups.setdefault(key, []).append(chain)
+    hits: list[Hit] = []
+    for key, group in groups.items():
+        resolve_chains(group)
+        article_hits = [_hit(c) for c in group if c.place is not None]
+        hits.extend(article_hits)
+        if doc.articles:
+            article = doc.articles[key]
+            article.place = _main_place(article_hits, article.headline_span)
+    return sorted(hits, key=lambda h: h.start)

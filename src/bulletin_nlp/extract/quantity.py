@@ -1,0 +1,244 @@
+"""QUANTITY stage: reported figures, a number with its unit or classifier.
+
+A candidate is ``[approx word] number [unit] [approx word]`` (``约1.75万人``,
+``14000人次以上``), built from the vocabularies in ``rules/quantity.yaml``. It is kept
+when it reads as a count: not inside a date, ordinal, rate denominator, range, slogan or
+idiom (the ``exclude`` patterns), not an article-like ``一``, and a Chinese numeral below
+ten only with a person classifier (``两名``, ``八人``; ``三个级别`` is definitional). A
+figure with ``万``/``亿`` and no unit (``人数达73.7万``) takes its unit from a cue noun
+earlier in the clause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import regex
+from pydantic import model_validator
+
+from ..doc import Doc
+from ..numbers import QuantityLexicon, UnitForm, fold, parse_quantity
+from ..rules import RuleEntry, load_entries
+from ..spans import Hit
+
+_AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_CN_HEAD = "〇零一二两三四五六七八九十百千"
+_CN = rf"[{_CN_HEAD}][{_CN_HEAD}万亿]*"
+_CLAUSE_END = "，。；！？：\n"
+_HAN = regex.compile(r"\p{Han}")
+
+
+class QuantityEntry(RuleEntry):
+    """One entry of ``rules/quantity.yaml``; which fields apply depends on ``kind``."""
+
+    kind: Literal["unit", "qualifier", "context_unit", "indefinite", "exclude"]
+    forms: list[str] = []
+    unit: str | None = None
+    small_chinese: bool = False
+    arabic_only: bool = False
+    position: Literal["before", "after", "inner"] | None = None
+    approx: Literal["about", "over", "under"] | None = None
+    cues: list[str] = []
+    pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> QuantityEntry:
+        need = {
+            "unit": ("forms",),
+            "qualifier": ("forms", "position", "approx"),
+            "context_unit": ("cues", "unit"),
+            "indefinite": ("forms",),
+            "exclude": ("pattern",),
+        }[self.kind]
+        missing = [name for name in need if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"kind {self.kind!r} needs {missing}")
+        if self.pattern is not None:
+            try:
+                regex.compile(self.pattern)
+            except regex.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from exc
+        if self.kind == "qualifier" and self.position == "inner":
+            if any(len(f) != 1 for f in self.forms):
+                raise ValueError("inner qualifiers are single characters (余, 多)")
+        return self
+
+
+@dataclass(frozen=True)
+class UnitRule:
+    """What a written unit form means for extraction."""
+
+    rule_id: str
+    unit: str
+    small_chinese: bool
+    arabic_only: bool
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Everything the stage needs from the rules file, built once per process."""
+
+    version: str
+    lex: QuantityLexicon
+    units: dict[str, UnitRule]
+    context: tuple[tuple[str, str, str], ...]  # (cue noun, unit, rule id)
+    indefinite: frozenset[str]
+    excludes: tuple[tuple[str, regex.Pattern[str]], ...]
+    candidate: regex.Pattern[str]
+
+
+def _alternation(forms: list[str]) -> str:
+    return "|".join(regex.escape(f) for f in sorted(set(forms), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    """Load and compile ``rules/quantity.yaml`` (once per process)."""
+    version, entries = load_entries("quantity", QuantityEntry)
+    units: dict[str, UnitRule] = {}
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    inner: list[str] = []
+    inner_approx = "over"
+    context: list[tuple[str, str, str]] = []
+    indefinite: set[str] = set()
+    excludes: list[tuple[str, regex.Pattern[str]]] = []
+    for e in entries:
+        if e.kind == "unit":
+            for form in e.forms:
+                units[fold(form)] = UnitRule(e.id, e.unit or form, e.small_chinese, e.arabic_only)
+        elif e.kind == "qualifier" and e.approx is not None:
+            if e.position == "inner":
+                inner.extend(e.forms)
+                inner_approx = e.approx
+            else:
+                table = before if e.position == "before" else after
+                table.update({fold(f): e.approx for f in e.forms})
+        elif e.kind == "context_unit" and e.unit:
+            context.extend((cue, e.unit, e.id) for cue in e.cues)
+        elif e.kind == "indefinite":
+            indefinite.update(e.forms)
+        elif e.kind == "exclude" and e.pattern:
+            excludes.append((e.id, regex.compile(e.pattern)))
+    lex = QuantityLexicon(
+        units=tuple(UnitForm(form, rule.unit) for form, rule in units.items()),
+        before=before,
+        after=after,
+        inner=inner_approx,
+    )
+    inner_cls = "[" + "".join(regex.escape(c) for c in inner) + "]?" if inner else ""
+    number = (
+        rf"百分之(?:{_AR}|{_CN})"
+        rf"|(?:(?<![A-Za-z\d.,]){_AR}|{_CN}){inner_cls}(?:[万亿]+{inner_cls})?"
+    )
+    pre = _alternation(list(before))
+    post = _alternation(list(after))
+    unit = _alternation(list(units))
+    candidate = regex.compile(
+        rf"(?P<pre>{pre})?(?P<num>{number})(?P<unit>{unit})?(?P<post>{post})?"
+    )
+    return Tables(
+        version,
+        lex,
+        units,
+        tuple(context),
+        frozenset(indefinite),
+        tuple(excludes),
+        candidate,
+    )
+
+
+def lexicon() -> QuantityLexicon:
+    """Units and approximation words for :func:`bulletin_nlp.numbers.parse_quantity`."""
+    return tables().lex
+
+
+def _is_han(ch: str) -> bool:
+    return bool(ch) and bool(_HAN.match(ch))
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _context_unit(text: str, start: int, t: Tables) -> tuple[str, str] | None:
+    """(unit, rule id) from the cue noun nearest before ``start`` in its clause."""
+    clause_start = max(text.rfind(ch, 0, start) for ch in _CLAUSE_END) + 1
+    clause = text[clause_start:start]
+    best: tuple[int, str, str] | None = None
+    for cue, unit, rule_id in t.context:
+        pos = clause.rfind(cue)
+        if pos >= 0 and (best is None or pos + len(cue) > best[0]):
+            best = (pos + len(cue), unit, rule_id)
+    return (best[1], best[2]) if best else None
+
+
+def _chinese_ok(num: str, rule: UnitRule | None, value: float, t: Tables) -> bool:
+    """Whether a Chinese numeral reads as a reported count with this unit."""
+    core = num.strip("余多几")
+    if core in t.indefinite:
+        return False
+    if rule is not None and rule.arabic_only:
+        return False
+    small = value < 10 and not any(m in num for m in "万亿")
+    return not small or (rule is not None and rule.small_chinese)
+
+
+def extract(doc: Doc) -> list[Hit]:
+    """QUANTITY hits in ``doc.norm``."""
+    t = tables()
+    text = doc.norm
+    bounds = doc.token_bounds
+    blocked = [m.span() for _id, pat in t.excludes for m in pat.finditer(text)]
+    blocked += [(h.start, h.end) for h in doc.hits_of("DATE")]
+    hits: list[Hit] = []
+    for m in t.candidate.finditer(text):
+        start, end = m.span()
+        num_start, num_end = m.span("num")
+        num = m.group("num")
+        unit_text = m.group("unit")
+        if m.group("pre") and start > 0 and _is_han(text[start - 1]) and start not in bounds:
+            start = num_start  # 最近3天: the 近 belongs to another word
+        core_end = m.end("unit") if unit_text else num_end
+        after = text[end : end + 1]
+        if unit_text and _is_han(after) and core_end == end and end not in bounds:
+            continue  # 100家庭: the unit character starts another word
+        rule = t.units.get(unit_text) if unit_text else None
+        rule_id = rule.rule_id if rule else "unit.percent"
+        is_chinese = not num[0].isdigit() and not num.startswith("百分之")
+        if is_chinese and num_start not in bounds and _is_han(text[num_start - 1 : num_start]):
+            if start == num_start:
+                continue  # 统一, 唯一: a numeral character inside a word
+        if _overlaps(num_start, core_end, blocked):
+            continue
+        norm = parse_quantity(text[start:end], t.lex)
+        if norm is None:
+            continue
+        if is_chinese and not _chinese_ok(num, rule, norm["value"], t):
+            continue
+        if norm["unit"] is None:
+            # A bare figure: only a magnitude (万/亿) at the end of a clause, with a cue.
+            if not any(c in num for c in "万亿") or _is_han(after) or after.isalnum():
+                continue
+            found = _context_unit(text, num_start, t)
+            if found is None:
+                continue
+            unit, rule_id = found
+            value = norm["value"]
+            norm = {"value": value, "unit": unit, "approx": norm["approx"]}
+        hits.append(
+            Hit(
+                start,
+                end,
+                "QUANTITY",
+                norm,
+                rule_id,
+                attrs={"text": text[start:end], "ruleset": t.version},
+            )
+        )
+    return hits
+
+
+__all__ = ["QuantityEntry", "Tables", "extract", "lexicon", "tables"]

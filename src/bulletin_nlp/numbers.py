@@ -1,0 +1,286 @@
+"""Read Arabic and Chinese numerals and whole quantity strings.
+
+``parse_number`` turns ``73.7万``, ``一千二百三十四``, ``二〇三五``, ``十余`` or ``737,000``
+into a number (``int`` when integral). ``parse_quantity`` reads a reported figure with its
+approximation words and unit: ``80余万人`` -> ``{value: 800000, unit: 人, approx: over}``.
+
+The numeral tables below are the writing system itself (a closed class), so they live in
+code; units and approximation words are vocabulary and come from ``rules/quantity.yaml``
+through a :class:`QuantityLexicon`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import regex
+
+# Variant and financial numerals folded to the everyday forms before parsing.
+_FOLD = str.maketrans(
+    {
+        "壹": "一", "弌": "一", "贰": "二", "貳": "二", "貮": "二", "兩": "两", "倆": "两",
+        "俩": "两", "叁": "三", "參": "三", "肆": "四", "伍": "五", "陆": "六", "陸": "六",
+        "柒": "七", "捌": "八", "玖": "九", "拾": "十", "佰": "百", "仟": "千", "萬": "万",
+        "億": "亿", "點": "点", "負": "负", "幾": "几", "個": "个", "○": "〇", "−": "-",
+        "％": "%",
+    }
+)  # fmt: skip
+DIGITS: dict[str, int] = {
+    "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+SMALL_UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000}
+BIG_UNITS: dict[str, int] = {"万": 10_000, "亿": 100_000_000}
+# Markers of an inexact count inside a numeral: 十余, 三万多, 二十几万.
+INNER_APPROX = "余多几"
+# Leading 百分之 / 千分之 / 万分之: the value is given in percent.
+_PER = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decimal("0.01")}
+
+_ARABIC = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
+_TOKEN = regex.compile(r"\d+(?:\.\d+)?|[〇零一二两三四五六七八九]|[十百千]")
+_DIGIT_SEQ = regex.compile(r"[〇零一二三四五六七八九]{2,}")
+
+
+def fold(text: str) -> str:
+    """Drop whitespace, fold full-width forms and variant numerals."""
+    text = "".join(ch for ch in text if not ch.isspace())
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_FOLD)
+
+
+def _to_number(value: Decimal) -> int | float:
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _section(text: str) -> Decimal | None:
+    """A numeral below 万 (or an Arabic number): 两千四百五, 1千零20, 五, 4000."""
+    if _ARABIC.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    tokens = _TOKEN.findall(text)
+    if not tokens or "".join(tokens) != text:
+        return None
+    total = Decimal(0)
+    pending: Decimal | None = None
+    pending_cn = False  # the pending value is one Chinese digit (so 四百五 means 450)
+    last_unit: int | None = None
+    after_zero = False
+    for i, tok in enumerate(tokens):
+        if tok in SMALL_UNITS:
+            unit = SMALL_UNITS[tok]
+            if last_unit is not None and unit >= last_unit:
+                return None
+            if pending is None and last_unit is not None and not after_zero:
+                return None  # 千百: a unit with no digit in mid-numeral
+            total += (pending if pending is not None else Decimal(1)) * unit
+            pending, last_unit, after_zero = None, unit, False
+            continue
+        if pending is not None:
+            return None  # two digits in a row: 三四, 5五
+        if tok in DIGITS and DIGITS[tok] == 0:
+            if last_unit is None:
+                if len(tokens) == 1:
+                    return Decimal(0)
+                if i == 0 and tokens[1] in SMALL_UNITS:
+                    continue  # 零十 = 10
+                return None
+            after_zero = True
+            continue
+        if tok in DIGITS:
+            pending, pending_cn = Decimal(DIGITS[tok]), True
+        else:
+            pending, pending_cn = Decimal(tok), False
+    if pending is not None:
+        if last_unit is not None and pending_cn and not after_zero:
+            total += pending * last_unit / 10  # abbreviated: 两千四百五 = 2450
+        else:
+            total += pending
+    return total
+
+
+def _integer_part(text: str) -> Decimal | None:
+    """A numeral with 万/亿 multipliers, split at the last (largest-scoped) big unit."""
+    idx, big = text.rfind("亿"), "亿"
+    if idx < 0:
+        idx, big = text.rfind("万"), "万"
+    if idx < 0:
+        return _section(text)
+    high_text, low_text = text[:idx], text[idx + 1 :]
+    if not high_text:
+        return None  # 万 alone is not a number
+    high = _integer_part(high_text)
+    if high is None:
+        return None
+    mult = BIG_UNITS[big]
+    if not low_text:
+        return high * mult
+    if low_text[0] in "〇零":
+        low = _integer_part(low_text[1:]) if len(low_text) > 1 else Decimal(0)
+    elif low_text in DIGITS:
+        low = Decimal(DIGITS[low_text]) * mult / 10  # 一万三 = 13000
+    else:
+        low = _integer_part(low_text)
+    if low is None or low >= mult:
+        return None
+    return high * mult + low
+
+
+def _parse(text: str) -> tuple[Decimal, bool] | None:
+    """(value, inexact) for a folded numeral, or None."""
+    if not text:
+        return None
+    sign = Decimal(1)
+    if text[0] in "-负":
+        sign, text = Decimal(-1), text[1:]
+    for prefix, scale in _PER.items():
+        if text.startswith(prefix):
+            inner = _parse(text[len(prefix) :])
+            return None if inner is None else (sign * inner[0] * scale, inner[1])
+    if "分之" in text:
+        frac = _fraction(text)
+        return None if frac is None else (sign * frac, False)
+    if _ARABIC.fullmatch(text):
+        return sign * Decimal(text.replace(",", "")), False
+    inexact = False
+    stripped = text
+    for mark in INNER_APPROX:
+        if mark in stripped:
+            if stripped.startswith(mark) or stripped.count(mark) > 1:
+                return None
+            inexact = True
+            stripped = stripped.replace(mark, "")
+    if inexact and len(stripped) < len(text) - 1:
+        return None  # 十余多
+    value = _plain(stripped)
+    return None if value is None else (sign * value, inexact)
+
+
+def _plain(text: str) -> Decimal | None:
+    """An unsigned numeral without approximation marks."""
+    if not text:
+        return None
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        head = _plain(whole) if whole else None
+        if head is None or not frac or any(ch not in DIGITS or ch == "两" for ch in frac):
+            return None
+        return head + Decimal("0." + "".join(str(DIGITS[ch]) for ch in frac))
+    if _DIGIT_SEQ.fullmatch(text):
+        return Decimal("".join(str(DIGITS[ch]) for ch in text))  # 二〇三五 = 2035
+    if _ARABIC.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    return _integer_part(text)
+
+
+def _fraction(text: str) -> Decimal | None:
+    """五分之一 = 0.2, 3又一千分之23 = 3.023."""
+    whole = Decimal(0)
+    if "又" in text:
+        head, _, text = text.partition("又")
+        parsed = _plain(head)
+        if parsed is None:
+            return None
+        whole = parsed
+    den_text, _, num_text = text.partition("分之")
+    den, num = _plain(den_text), _parse(num_text)
+    if den is None or num is None or den == 0 or num[1]:
+        return None
+    return whole + num[0] / den
+
+
+def parse_number(text: str) -> int | float | None:
+    """The value of an Arabic or Chinese numeral, or None if ``text`` is not one.
+
+    Approximation marks inside the numeral are read as the round figure (``十余`` -> 10,
+    ``三万多`` -> 30000); a leading ``百分之`` gives the value in percent (``百分之三十`` -> 30).
+    """
+    parsed = _parse(fold(text))
+    return None if parsed is None else _to_number(parsed[0])
+
+
+@dataclass(frozen=True)
+class UnitForm:
+    """A written unit (``人次``, ``亿元``) and what it normalizes to."""
+
+    form: str
+    unit: str
+    factor: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class QuantityLexicon:
+    """Units and approximation words, as loaded from ``rules/quantity.yaml``."""
+
+    units: tuple[UnitForm, ...]
+    before: dict[str, str] = field(default_factory=dict)  # 约 -> about
+    after: dict[str, str] = field(default_factory=dict)  # 以上 -> over
+    inner: str = "over"  # approx of 余/多/几 inside the numeral
+
+    def unit_suffix(self, text: str) -> UnitForm | None:
+        """The longest unit form ``text`` ends with."""
+        best: UnitForm | None = None
+        for uf in self.units:
+            if text.endswith(uf.form) and (best is None or len(uf.form) > len(best.form)):
+                best = uf
+        return best
+
+
+def _default_lexicon() -> QuantityLexicon:
+    from .extract.quantity import lexicon
+
+    return lexicon()
+
+
+def _longest_affix(text: str, table: dict[str, str], *, prefix: bool) -> str:
+    hits = [w for w in table if (text.startswith(w) if prefix else text.endswith(w))]
+    return max(hits, key=len) if hits else ""
+
+
+def parse_quantity(text: str, lex: QuantityLexicon | None = None) -> dict[str, Any] | None:
+    """``{value, unit, approx}`` for a whole quantity string, or None.
+
+    ``unit`` is None for a bare number (``突破1.3万``); the caller may supply it from
+    context. ``万元``/``亿元`` become ``元`` with the value multiplied.
+    """
+    lex = lex or _default_lexicon()
+    s = fold(text)
+    approx = "exact"
+    pre = _longest_affix(s, lex.before, prefix=True)
+    if pre:
+        approx, s = lex.before[pre], s[len(pre) :]
+    post = _longest_affix(s, lex.after, prefix=False)
+    if post and len(post) < len(s):
+        if approx == "exact":
+            approx = lex.after[post]
+        s = s[: -len(post)]
+    unit: str | None = None
+    factor = Decimal(1)
+    if s.endswith("%"):
+        unit, s = "%", s[:-1]
+    elif any(s.startswith(p) for p in _PER):
+        unit = "%"
+    else:
+        uf = lex.unit_suffix(s)
+        if uf is not None and len(uf.form) < len(s):
+            unit, factor, s = uf.unit, uf.factor, s[: -len(uf.form)]
+    parsed = _parse(s)
+    if parsed is None:
+        return None
+    value, inexact = parsed
+    if inexact and approx == "exact":
+        approx = lex.inner
+    return {"value": _to_number(value * factor), "unit": unit, "approx": approx}
+
+
+__all__ = [
+    "DIGITS",
+    "QuantityLexicon",
+    "UnitForm",
+    "fold",
+    "parse_number",
+    "parse_quantity",
+]

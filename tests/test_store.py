@@ -1,0 +1,100 @@
+"""The SQLite store: idempotent ingest, stable ids, two-character full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bulletin_nlp.errors import StoreError
+from bulletin_nlp.ingest import ingest
+from bulletin_nlp.store import Store, bigrams, fts_query
+
+from .conftest import CORPUS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("社工站", "社工 工站 站"),
+        ("社工", "社工 工"),
+        ("LED显示屏", "led 显示 示屏 屏"),
+        ("2022年全国", "2022 年全 全国 国"),
+        ("社工，站", "社工 工 站"),
+    ],
+)
+def test_bigrams(text: str, expected: str) -> None:
+    assert bigrams(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("持证社工", '"持证 证社 社工"'),
+        ("社工 x", '"社工" AND "x"'),
+        ("2022年", '"2022 年"*'),
+        ("全国2022", '"全国 国 2022"'),
+        ('"', ""),
+    ],
+)
+def test_fts_query(query: str, expected: str) -> None:
+    assert fts_query(query) == expected
+
+
+def _ids(db: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(db)
+    return {
+        t: sorted(r[0] for r in conn.execute(f"select id from {t}"))
+        for t in ("documents", "articles", "sentences", "mentions")
+    }
+
+
+def test_ingest_twice_changes_nothing(db_path: Path) -> None:
+    first = ingest([CORPUS], db_path)
+    assert first.counts["documents"] == 5 and len(first.processed) == 5
+    ids = _ids(db_path)
+    second = ingest([CORPUS], db_path)
+    assert second.skipped and not second.processed
+    assert second.counts == first.counts
+    assert _ids(db_path) == ids
+
+
+def test_changed_file_replaces_its_rows(db_path: Path, tmp_path: Path) -> None:
+    src = tmp_path / "b.txt"
+    src.write_text("近日，民政部召开会议。\n\n（据民政部官网）\n", encoding="utf-8")
+    ingest([src], db_path)
+    src.write_text("近日，民政部召开会议，台州市参加。\n\n（据民政部官网）\n", encoding="utf-8")
+    result = ingest([src], db_path)
+    assert result.counts["documents"] == 1
+    rows = Store.open(db_path).search("台州")
+    assert len(rows) == 1 and "台州市" in rows[0]["text"]
+
+
+@pytest.mark.parametrize("query", ["2022年", "到2025年", "报名", "73.7万", "浚县"])
+def test_search_finds_what_the_text_holds(db_path: Path, query: str) -> None:
+    ingest([CORPUS], db_path)
+    rows = Store.open(db_path).search(query, limit=500)
+    assert rows
+    assert all(query in "".join(r["text"].split()) for r in rows)
+
+
+def test_search_two_characters(db_path: Path) -> None:
+    ingest([CORPUS], db_path)
+    rows = Store.open(db_path).search("社工", limit=500)
+    assert len(rows) > 50
+    assert all("社工" in r["text"].replace("\n", "").replace(" ", "") for r in rows)
+
+
+def test_search_finds_text_broken_across_lines(db_path: Path) -> None:
+    ingest([CORPUS], db_path)
+    rows = Store.open(db_path).search("社会组织为载体")
+    assert len(rows) == 1
+    assert "社会\n\n组织" in rows[0]["text"]
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="bad.db: not a usable SQLite database"):
+        Store.open(bad)

@@ -422,11 +422,27 @@ def normalize_date(
     expr = _prepare(text)
     if not expr or expr in rules.cues.get("vague", ()):
         return None
-    for pat in rules.patterns:
-        m = pat.regex.fullmatch(expr)
-        if m:
-            return resolve(_groups(m), ref_year, ref_date)
+    for candidate in _variants(expr, rules):
+        for pat in rules.patterns:
+            m = pat.regex.fullmatch(candidate)
+            if m:
+                return resolve(_groups(m), ref_year, ref_date)
     return None
+
+
+def _variants(expr: str, rules: DateRules) -> list[str]:
+    """The expression, then without a leading and/or trailing modifier (到…, …前)."""
+    out = [expr]
+    for word in sorted(rules.cues.get("strip_before", ()), key=len, reverse=True):
+        if expr.startswith(word) and len(expr) > len(word):
+            out.append(expr[len(word) :])
+            break
+    for text in list(out):
+        for word in sorted(rules.cues.get("strip_after", ()), key=len, reverse=True):
+            if text.endswith(word) and len(text) > len(word):
+                out.append(text[: -len(word)])
+                break
+    return out
 
 
 def find_dates(

@@ -33,7 +33,14 @@ class PlaceRule(RuleEntry):
     """One entry of ``rules/place.yaml``; which fields apply depends on ``kind``."""
 
     kind: Literal[
-        "short_form", "alias", "extra_place", "compound_only", "exclude", "township", "surname_guard"
+        "short_form",
+        "alias",
+        "extra_place",
+        "compound_only",
+        "stop_phrase",
+        "exclude",
+        "township",
+        "surname_guard",
     ]
     levels: list[Level] = Field(default_factory=list)
     pattern: str | None = None
@@ -54,6 +61,7 @@ class PlaceRule(RuleEntry):
             "alias": ("alias", "target"),
             "extra_place": ("full_name", "adcode"),
             "compound_only": ("surfaces",),
+            "stop_phrase": ("surfaces",),
             "exclude": ("levels", "pattern"),
             "township": ("suffixes",),
             "surname_guard": ("surfaces",),
@@ -123,6 +131,7 @@ class Gazetteer:
         self.variants: dict[str, list[Variant]] = defaultdict(list)
         self.compound_only = frozenset(s for r in self._of("compound_only") for s in r.surfaces)
         self.surnames = frozenset(s for r in self._of("surname_guard") for s in r.surfaces)
+        self.stop_phrases = tuple(s for r in self._of("stop_phrase") for s in r.surfaces)
         townships = self._of("township")
         self.township_suffixes = tuple(s for r in townships for s in r.suffixes)
         self.township_min_stem = min((r.min_stem for r in townships), default=2)
@@ -206,6 +215,7 @@ class Gazetteer:
             self.places.append(place)
             self.by_full_name.setdefault(place.full_name, place)
             standalone = len(name) - len(suffix) >= self.township_min_stem
+            standalone = standalone and name not in self.compound_only
             self.variants[name].append(Variant(place, self.township_rule, standalone))
 
     def _add_short_forms(self) -> None:
@@ -268,15 +278,21 @@ class Gazetteer:
         return sorted(group, key=lambda p: (p.adcode, p.full_name)), decided
 
     def choose(self, candidates: list[Place], context: list[Place]) -> Place | None:
-        """The one place a surface means here, or None when a township stays ambiguous."""
+        """The one place a surface means here, or None for a township the context rejects.
+
+        A township name needs support: one candidate not contradicted by the context (no
+        context, or a context place in the same province), or a context that picks one.
+        """
         group, decided = self.resolve(candidates, context)
         if not group:
             return None
         best = group[0]
-        if best.level == "township" and len(group) > 1:
+        if best.level != "township":
+            return best
+        if len(group) > 1:
             return None
-        if best.level == "township" and len(candidates) > 1 and decided == 0:
-            return None
+        if len(candidates) > 1 or context:
+            return best if decided > 0 else None
         return best
 
     def standalone(self, surface: str) -> list[Place]:

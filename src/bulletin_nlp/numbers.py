@@ -41,7 +41,9 @@ _PER = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decim
 
 _ARABIC = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
 _TOKEN = regex.compile(r"\d+(?:\.\d+)?|[〇零一二两三四五六七八九]|[十百千]")
-_DIGIT_SEQ = regex.compile(r"[〇零一二三四五六七八九]{2,}")
+# Digit-by-digit numerals (二〇三五, 三六七): three or more digits, or any with a zero;
+# two plain digits are a vague "three or four" (三四个), not 34.
+_DIGIT_SEQ = regex.compile(r"[〇零一二三四五六七八九]{3,}|(?=.*[〇零])[〇零一二三四五六七八九]{2}")
 
 
 def fold(text: str) -> str:

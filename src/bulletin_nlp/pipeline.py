@@ -12,6 +12,7 @@ from . import PIPELINE_VERSION
 from .doc import Doc
 from .errors import OffsetError
 from .extract import STAGES
+from .facts import build_quantity_facts, build_role_facts, fact_dict
 from .io import read_text
 from .normalize import fold, normalize
 from .resolve import resolve_overlaps
@@ -51,7 +52,10 @@ def process_text(
         if stages is not None and stage_name not in stages:
             continue
         doc.hits.extend(module.extract(doc))
-    doc.mentions = to_mentions(doc, resolve_overlaps(doc.hits))
+    kept = resolve_overlaps(doc.hits)
+    doc.mentions = to_mentions(doc, kept)
+    doc.facts = [fact_dict(f) for f in build_quantity_facts(doc, kept)]
+    doc.roles = [r.model_dump(exclude={"person_span"}) for r in build_role_facts(doc, kept)]
     return doc
 
 

@@ -24,6 +24,7 @@ from pydantic import Field, model_validator
 from ..doc import Doc
 from ..rules import RuleEntry, load_entries
 from ..spans import Hit
+from .initiative import FlatText
 
 TYPE = "DOCUMENT"
 RULES_NAME = "document"
@@ -126,7 +127,7 @@ def find_titles(text: str) -> list[tuple[int, int]]:
             depth -= 1
             if depth == 0 and 0 < i - start <= MAX_TITLE and "\n\n" not in text[start:i]:
                 found.append((start, i))
-        elif ch == "\n" and depth and text[i - 1:i] == "\n":
+        elif ch == "\n" and depth and text[i - 1 : i] == "\n":
             depth = 0  # a paragraph break ends an unclosed 《
     return found
 
@@ -163,7 +164,7 @@ def _bracketed(doc: Doc, rules: Rules) -> list[_Title]:
             continue
         value = value_of(doc, start, end)
         rule_id = rules.bracketed_id
-        gap = text[prev.end + 1:start - 1] if prev else ""
+        gap = text[prev.end + 1 : start - 1] if prev else ""
         alias_rule = next((rid for rid, p in rules.alias if prev and p.search(gap)), None)
         if alias_rule and prev is not None:
             aliases[value] = prev.value
@@ -192,9 +193,10 @@ def _latest_full(doc: Doc, titles: list[_Title], pos: int, short: str) -> str:
 
 def _unbracketed(doc: Doc, rules: Rules, taken: list[_Title]) -> list[_Title]:
     out: list[_Title] = []
+    flat = FlatText(doc.norm)  # a verb and its title may sit on lines left unjoined
     for rule_id, pattern in rules.unbracketed:
-        for m in pattern.finditer(doc.norm):
-            start, end = m.span("title")
+        for m in pattern.finditer(flat.text):
+            start, end = flat.span(*m.span("title"))
             if any(t.start < end and start < t.end for t in taken + out):
                 continue
             out.append(_Title(start, end, value_of(doc, start, end), rule_id))

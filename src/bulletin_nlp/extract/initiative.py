@@ -50,7 +50,9 @@ _CLAUSE_PUNCT = regex.compile(r"[，。；：、！？,;:!?\n]")
 # Between quoted items of one list: “牵手计划”、“三区计划”和“社工黔行”等…
 _LIST_GLUE = regex.compile(r"[、和与及或]?")
 _HAN = regex.compile(r"\p{Han}")
-_ADMIN_SUFFIX = regex.compile(r"(?:特别行政区|自治区|自治州|自治县|地区|街道|省|市|县|区|旗|盟|镇|乡|村)$")
+_ADMIN_SUFFIX = regex.compile(
+    r"(?:特别行政区|自治区|自治州|自治县|地区|街道|省|市|县|区|旗|盟|镇|乡|村)$"
+)
 _QUOTE_PAIRS = {"“": "”", "‘": "’"}
 MIN_QUOTED, MAX_QUOTED = 2, 30
 
@@ -72,8 +74,11 @@ class InitiativeRule(RuleEntry):
             raise ValueError(f"kind {self.kind!r} needs 'pattern'")
         if (self.trigger or self.chain) and self.kind != "unquoted":
             raise ValueError("'trigger' and 'chain' only apply to kind 'unquoted'")
-        for label, value in (("pattern", self.pattern), ("trigger", self.trigger),
-                             ("chain", self.chain)):
+        for label, value in (
+            ("pattern", self.pattern),
+            ("trigger", self.trigger),
+            ("chain", self.chain),
+        ):
             if value is not None:
                 try:
                     regex.compile(value)
@@ -234,7 +239,7 @@ def _place_abbrevs(doc: Doc, rules: Rules) -> frozenset[str]:
     """Provincial abbreviations plus the first character (both, for two) of each PLACE."""
     chars = set(rules.abbrevs)
     for hit in doc.hits_of("PLACE"):
-        stem = _ADMIN_SUFFIX.sub("", _compact(doc.norm[hit.start:hit.end]))
+        stem = _ADMIN_SUFFIX.sub("", _compact(doc.norm[hit.start : hit.end]))
         if len(stem) == 2:
             chars.update(stem)
         elif stem:
@@ -242,22 +247,26 @@ def _place_abbrevs(doc: Doc, rules: Rules) -> frozenset[str]:
     return frozenset(chars)
 
 
-def _classify_quote(text: str, q: Quote, rules: Rules) -> str | None:
-    """The id of the rule that makes a quoted term an INITIATIVE, if any."""
-    content = _compact(text[q.start:q.end])
+def _candidate(text: str, q: Quote, rules: Rules) -> bool:
+    """Whether a quoted term can be a name at all (cues decide whether it is one)."""
+    content = _compact(text[q.start : q.end])
     if content in rules.stop or content in rules.lexicon_id:
-        return None  # the lexicon pass finds lexicon terms, quoted or not
+        return False  # the lexicon pass finds lexicon terms, quoted or not
     if q.nested or not MIN_QUOTED <= len(content) <= MAX_QUOTED:
-        return None
-    if _CLAUSE_PUNCT.search(content) or not _HAN.search(content):
-        return None
+        return False
+    return not _CLAUSE_PUNCT.search(content) and bool(_HAN.search(content))
+
+
+def _classify_quote(text: str, q: Quote, rules: Rules) -> str | None:
+    """The id of the rule that makes a candidate quoted term an INITIATIVE, if any."""
+    content = _compact(text[q.start : q.end])
     for rule_id, pattern in rules.slogans:
         if pattern.search(content):
             return rule_id
     for rule_id, cues in rules.suffix_cues:
         if content.endswith(cues) and content not in cues:
             return rule_id
-    before = text[max(0, q.start - 1 - 4):q.start - 1]
+    before = text[max(0, q.start - 1 - 4) : q.start - 1]
     for rule_id, cues in rules.lead_cues:
         if before.endswith(cues):
             return rule_id
@@ -286,17 +295,9 @@ def _quoted_hits(doc: Doc, rules: Rules) -> list[tuple[int, int, str, bool]]:
     quotes = find_quotes(text)
     out: list[tuple[int, int, str, bool]] = []
     for k, q in enumerate(quotes):
-        rule_id = _classify_quote(text, q, rules)
-        if rule_id is None:
-            content = _compact(text[q.start:q.end])
-            plain = (
-                not q.nested
-                and content not in rules.stop
-                and content not in rules.lexicon_id
-                and MIN_QUOTED <= len(content) <= MAX_QUOTED
-                and not _CLAUSE_PUNCT.search(content)
-            )
-            rule_id = _follow_rule(text, quotes, k, rules) if plain else None
+        if not _candidate(text, q, rules):
+            continue
+        rule_id = _classify_quote(text, q, rules) or _follow_rule(text, quotes, k, rules)
         if rule_id is not None:
             out.append((q.start, q.end, rule_id, True))
     return out
@@ -358,16 +359,15 @@ def extract(doc: Doc) -> list[Hit]:
     rules = load_rules()
     flat = FlatText(doc.norm)
     found = _quoted_hits(doc, rules) + _unquoted_hits(doc, flat, rules)
-    seen: set[tuple[int, int]] = set()
     spans: list[tuple[int, int, str, str]] = []
+    reach = -1  # end of the longest span kept so far: names inside it are parts of it
     for start, end, rule_id, quoted in sorted(found, key=lambda f: (f[0], -f[1])):
-        if (start, end) in seen:
+        if end <= reach:
             continue
-        seen.add((start, end))
+        reach = end
         spans.append((start, end, rule_id, display(doc, start, end, keep_spaces=quoted)))
     canon = _canonical_values([value for *_rest, value in spans])
     return [
-        Hit(start, end, TYPE, canon.get(value, value), rule_id,
-            attrs={"ruleset": rules.version})
+        Hit(start, end, TYPE, canon.get(value, value), rule_id, attrs={"ruleset": rules.version})
         for start, end, rule_id, value in spans
     ]

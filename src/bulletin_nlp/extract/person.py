@@ -9,7 +9,9 @@ a name (punctuation, end of text or a cue word such as ``表示``).
 
 Hits of kind (1) and (3) keep their titles for role facts: ``attrs["role"]`` and
 ``attrs["role_span"]`` (the title nearest the name), ``attrs["roles"]`` (the chain of titles
-joined by ``、`` or ``兼``, e.g. ``党委书记、副局长``, each with its span).
+joined by ``、`` or ``兼``, e.g. ``党委书记、副局长``, each with its span). Kind (2) keeps
+``attrs["post_title"]`` and ``attrs["post_title_span"]`` (``总书记``). ``attrs["via"]`` says
+which of title, post_title, list, leader or repeat found the name.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ _BOUNDARY = set("，。、；：！？（）()《》“”‘’「」\"'\n\r\t 
 # Title chain connectors: 党委书记、副局长 / 副会长兼秘书长.
 _CHAIN = set("、兼")
 _HAN = regex.compile(r"\p{Han}")
-# Score of a follower: punctuation or end > multi-character cue > one-character cue.
-_END, _LONG_CUE, _SHORT_CUE = 3, 2, 1
+# Score of a follower: punctuation or end > multi-character cue > one-character cue > a new
+# title (weakest, so 李晓和社工王芳 gives 李晓 + 和, not 李晓和 + 社工).
+_END, _LONG_CUE, _SHORT_CUE, _TITLE = 4, 3, 2, 1
 # A candidate that jieba knows as a word this common is a word, not a name (水平, 文明, 单位);
 # real names are absent from the dictionary or rare in it (习近平 has 4, 李娜 438 is lost).
 _COMMON_WORD_FREQ = 100
@@ -126,14 +129,14 @@ def _shaped(name: str, rules: PersonRules) -> bool:
 
 
 def _follow_score(text: str, end: int, rules: PersonRules) -> int:
-    """How well the text at ``end`` closes a name: 0 (not at all) to 3 (punctuation)."""
+    """How well the text at ``end`` closes a name: 0 (not at all) to 4 (punctuation)."""
     if end >= len(text) or text[end] in _BOUNDARY:
         return _END
-    if rules.title_re.match(text, end):  # 记者张三通讯员李四
-        return _LONG_CUE
     for cue in rules.cues:
         if text.startswith(cue, end):
             return _LONG_CUE if len(cue) > 1 else _SHORT_CUE
+    if rules.title_re.match(text, end):  # 记者张三通讯员李红
+        return _TITLE
     return 0
 
 
@@ -256,14 +259,19 @@ def _by_post_title(
         # given part is not itself a common word (向/雷锋 is a preposition and a word).
         pick = next((s for s in shapes if _single_token(s, end, tb)), None)
         if pick is None:
-            pick = next((s for s in shapes if s in tb and not _word_after_surname(text[s:end], rules)), None)
+            pick = next(
+                (s for s in shapes if s in tb and not _word_after_surname(text[s:end], rules)), None
+            )
         if pick is None or blocked(pick, end):
             continue
-        hits.append(_hit(pick, end, text, rules.post_titles[m.group()], "post_title"))
+        post = {"post_title": m.group(), "post_title_span": m.span()}
+        hits.append(_hit(pick, end, text, rules.post_titles[m.group()], "post_title", **post))
     return hits
 
 
-def _repeats(text: str, names: set[str], rules: PersonRules, taken: list[Hit], blocked: Blocked) -> list[Hit]:
+def _repeats(
+    text: str, names: set[str], rules: PersonRules, taken: list[Hit], blocked: Blocked
+) -> list[Hit]:
     """Later (or earlier) bare mentions of names licensed elsewhere in the document."""
     hits: list[Hit] = []
     occupied = {(h.start, h.end) for h in taken}

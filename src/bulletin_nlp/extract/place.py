@@ -89,6 +89,16 @@ def _head_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surf
     variants = gaz.variants[surface]
     if not any(v.standalone for v in variants):
         return False
+    end = start + len(surface)
+    if (
+        len(surface) >= 3
+        and all(v.place.level == "township" for v in variants)
+        and start + 1 in bounds
+        and not any(b in bounds for b in range(start + 2, end))
+        and (end in bounds or end == len(text))
+    ):
+        # 和村镇 in 模式和村镇银行: a lone first character, then one word (村镇).
+        return False
     if _bare(gaz, surface, variants):
         # 王海宁: a lone surname token right before a two-character short form.
         if len(surface) == 2 and start >= 1 and text[start - 1] in gaz.surnames:
@@ -125,20 +135,38 @@ def _extend(
             return
 
 
+def _stopped(gaz: Gazetteer, text: str) -> set[int]:
+    """Offsets covered by stop phrases (北京时间), where no mention may start."""
+    covered: set[int] = set()
+    for phrase in gaz.stop_phrases:
+        at = text.find(phrase)
+        while at >= 0:
+            covered.update(range(at, at + len(phrase)))
+            at = text.find(phrase, at + 1)
+    return covered
+
+
 def find_chains(text: str, bounds: frozenset[int]) -> list[_Chain]:
     """Candidate mentions in ``text`` (unresolved), left to right, not overlapping."""
     gaz = gazetteer()
     found = _matches(text)
+    blocked = _stopped(gaz, text)
     chains: list[_Chain] = []
     i = 0
     while i < len(text):
         for surface in found.get(i, []):
+            if i in blocked:
+                break
             if _head_ok(gaz, text, bounds, i, surface):
                 variants = [v for v in gaz.variants[surface] if v.standalone]
                 chain = _Chain([_Part(i, i + len(surface), variants)])
                 _extend(gaz, text, bounds, found, chain)
                 if len(chain.parts) == 1 and not _ends_ok(gaz, text, bounds, i, surface):
                     continue
+                if chain.end not in bounds and not any(
+                    b in bounds for b in range(i + 1, chain.end)
+                ):
+                    continue  # the name is the start of a longer word: 代县长
                 chains.append(chain)
                 i = chain.end
                 break
@@ -167,7 +195,8 @@ def resolve_chains(chains: list[_Chain]) -> None:
     """Resolve chains of one article: unambiguous ones first, then the rest by context."""
     gaz = gazetteer()
     for chain in chains:
-        if len({v.place for v in chain.parts[-1].variants}) == 1:
+        tail = {v.place for v in chain.parts[-1].variants}
+        if len(tail) == 1 and next(iter(tail)).level != "township":
             chain.place = _resolve_chain(gaz, chain, [])
     for index, chain in enumerate(chains):
         if chain.place is not None:

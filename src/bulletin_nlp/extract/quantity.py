@@ -41,6 +41,7 @@ class QuantityEntry(RuleEntry):
     position: Literal["before", "after", "inner"] | None = None
     approx: Literal["about", "over", "under"] | None = None
     cues: list[str] = []
+    not_after: list[str] = []
     pattern: str | None = None
 
     @model_validator(mode="after")
@@ -85,6 +86,7 @@ class Tables:
     units: dict[str, UnitRule]
     context: tuple[tuple[str, str, str], ...]  # (cue noun, unit, rule id)
     indefinite: frozenset[str]
+    not_after: dict[str, tuple[str, ...]]  # approximation word -> characters that capture it
     excludes: tuple[tuple[str, regex.Pattern[str]], ...]
     candidate: regex.Pattern[str]
 
@@ -104,6 +106,7 @@ def tables() -> Tables:
     inner_approx = "over"
     context: list[tuple[str, str, str]] = []
     indefinite: set[str] = set()
+    not_after: dict[str, tuple[str, ...]] = {}
     excludes: list[tuple[str, regex.Pattern[str]]] = []
     for e in entries:
         if e.kind == "unit":
@@ -116,6 +119,7 @@ def tables() -> Tables:
             else:
                 table = before if e.position == "before" else after
                 table.update({fold(f): e.approx for f in e.forms})
+                not_after.update({fold(f): tuple(e.not_after) for f in e.forms})
         elif e.kind == "context_unit" and e.unit:
             context.extend((cue, e.unit, e.id) for cue in e.cues)
         elif e.kind == "indefinite":
@@ -145,6 +149,7 @@ def tables() -> Tables:
         units,
         tuple(context),
         frozenset(indefinite),
+        not_after,
         tuple(excludes),
         candidate,
     )
@@ -199,7 +204,8 @@ def extract(doc: Doc) -> list[Hit]:
         num_start, num_end = m.span("num")
         num = m.group("num")
         unit_text = m.group("unit")
-        if m.group("pre") and start > 0 and _is_han(text[start - 1]) and start not in bounds:
+        pre = m.group("pre")
+        if pre and any(text.endswith(w, 0, start) for w in t.not_after.get(pre, ())):
             start = num_start  # 最近3天: the 近 belongs to another word
         core_end = m.end("unit") if unit_text else num_end
         after = text[end : end + 1]

@@ -1,0 +1,127 @@
+"""DATE stage: find date expressions in ``doc.norm``, date each article, normalize.
+
+Order of work:
+
+1. candidates from the extract patterns of ``rules/date.yaml``; those inside a title
+   (``《…》``, a DOCUMENT or ORG swallows them) or starting inside a word are dropped;
+2. each article's year (``Article.year``, read later by the fact stage) comes from its
+   dated lead, else the bulletin, else ``doc.issue_year`` (:func:`dates.article_years`);
+3. each hit is normalized against its article's year; a bare day (``19日``) takes the
+   month of the previous date in the same article.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from ..dates import DateMatch, article_years, date_rules, explicit_year, resolve, scan, select
+from ..doc import Doc
+from ..spans import Hit
+
+TYPE = "DATE"
+LEAD_SENTENCES = 2  # the dated lead: headline plus the first sentences of the body
+LEAD_CHARS = 150  # lead length when the structure stage found no sentences
+TITLE_MAX = 80  # a 《 further back than this does not enclose the span
+_OPEN, _CLOSE = "《", "》"
+
+
+def _in_title(text: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` lies inside ``《…》``."""
+    left = text.rfind(_OPEN, max(0, start - TITLE_MAX), start)
+    if left < 0 or _CLOSE in text[left:start]:
+        return False
+    right = text.find(_CLOSE, end, end + TITLE_MAX)
+    return right >= 0 and _OPEN not in text[end:right] and "。" not in text[left:right]
+
+
+def _starts_word(doc: Doc, m: DateMatch) -> bool:
+    """A match opening with a word (``上年``, ``年底``) must start at a token boundary."""
+    first = doc.norm[m.start]
+    return first.isascii() or m.start in doc.token_bounds
+
+
+def _previous_token(doc: Doc, bounds: list[int], pos: int) -> str:
+    i = bisect_left(bounds, pos)
+    return doc.norm[bounds[i - 1] : pos] if i > 0 else ""
+
+
+def _prospective(doc: Doc, bounds: list[int], m: DateMatch) -> bool:
+    """A target or deadline year (``到2025年``, ``2022年前``, ``2022年将``)."""
+    cues = date_rules().cues
+    if _previous_token(doc, bounds, m.start) in cues.get("prospective_before", ()):
+        return True
+    after = doc.norm[m.end : m.end + 3]
+    return any(after.startswith(c) for c in cues.get("prospective_after", ()))
+
+
+def _lead_spans(doc: Doc, index: int) -> list[tuple[int, int]]:
+    art = doc.articles[index]
+    spans = [art.headline_span] if art.headline_span else []
+    body = [
+        s
+        for s in doc.sentences
+        if s.article == index
+        and art.start <= s.start < art.end
+        and not (art.headline_span and art.headline_span[0] <= s.start < art.headline_span[1])
+    ]
+    if body:
+        spans += [(s.start, s.end) for s in body[:LEAD_SENTENCES]]
+    elif not doc.sentences:
+        spans.append((art.start, min(art.end, art.start + LEAD_CHARS)))
+    return spans
+
+
+def _lead_year(doc: Doc, index: int, anchors: list[tuple[int, int]]) -> int | None:
+    """The first anchor year (position, year) inside the article's lead spans."""
+    for start, end in _lead_spans(doc, index):
+        for pos, year in anchors:
+            if start <= pos < end:
+                return year
+    return None
+
+
+def extract(doc: Doc) -> list[Hit]:
+    """DATE hits over ``doc.norm``; sets ``doc.articles[i].year``."""
+    text = doc.norm
+    matches = select(
+        [m for m in scan(text) if not _in_title(text, m.start, m.end) and _starts_word(doc, m)]
+    )
+    bounds = sorted(doc.token_bounds)
+    anchors: list[tuple[int, int]] = []
+    for m in matches:
+        year = explicit_year(m.groups)
+        if m.rule.anchor and year is not None and not _prospective(doc, bounds, m):
+            anchors.append((m.start, year))
+    anchored = {pos for pos, _year in anchors}
+
+    years = article_years(
+        [_lead_year(doc, i, anchors) for i in range(len(doc.articles))], doc.issue_year
+    )
+    for art, year in zip(doc.articles, years, strict=True):
+        art.year = year
+
+    hits: list[Hit] = []
+    last_month: dict[int, tuple[str | None, str]] = {}  # article -> (year, month) it named
+    for m in matches:
+        article = doc.article_index(m.start) if doc.articles else -1
+        ref_year = years[article] if doc.articles else doc.issue_year
+        groups = dict(m.groups)
+        if "d" in groups and "m" not in groups and article in last_month:
+            # A bare day (``19日``) continues the month of the previous date.
+            groups["y"], groups["m"] = last_month[article]
+            if groups["y"] is None:
+                del groups["y"]
+        iso = resolve(groups, ref_year)
+        if "m" in m.groups and "m2" not in m.groups and iso:
+            last_month[article] = (iso[:4] if iso[:4].isdigit() else None, m.groups["m"])
+        hits.append(
+            Hit(
+                start=m.start,
+                end=m.end,
+                type=TYPE,
+                norm=iso,
+                rule_id=m.rule.id,
+                attrs={"year": explicit_year(m.groups), "anchor": m.start in anchored},
+            )
+        )
+    return hits

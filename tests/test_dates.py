@@ -1,0 +1,317 @@
+"""DATE: the normalizer, the article-year rule, the extractor and rules/date.yaml examples."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import pytest
+import yaml
+
+from bulletin_nlp.dates import (
+    DateEntry,
+    article_years,
+    bulletin_year,
+    cn_int,
+    date_rules,
+    find_dates,
+    normalize_date,
+)
+from bulletin_nlp.doc import Article, Doc, Sentence
+from bulletin_nlp.extract import date as date_stage
+from bulletin_nlp.rules import load_entries, rules_dir
+
+# (text, ref_year, expected ISO or None)
+NORMALIZE_CASES = [
+    ("2022年", None, "2022"),
+    ("2022 年", None, "2022"),
+    ("2022年4月", None, "2022-04"),
+    ("2022年4月份", None, "2022-04"),
+    ("2022年4月26日", None, "2022-04-26"),
+    ("4月26日", 2022, "2022-04-26"),
+    ("4月26日", None, "--04-26"),
+    ("12 月 5 日", 2021, "2021-12-05"),
+    ("4月28号", 2022, "2022-04-28"),
+    ("2022年第二季度", None, "2022-Q2"),
+    ("第四季度", 2022, "2022-Q4"),
+    ("今年一季度", 2023, "2023-Q1"),
+    ("第二季度", None, None),
+    ("今年前三季度", 2022, "2022-01/2022-09"),
+    ("2023 年 3 月 21 日至 31 日", None, "2023-03-21/2023-03-31"),
+    ("2023年3月21日至31日", 2020, "2023-03-21/2023-03-31"),
+    ("6月18日、19日", 2022, "2022-06-18/2022-06-19"),
+    ("6月18日、19日", None, "--06-18/--06-19"),
+    ("6月17日、18日和19日", 2022, "2022-06-17/2022-06-19"),
+    ("6月18—19日", 2022, "2022-06-18/2022-06-19"),
+    ("7月4日到7月6日", 2019, "2019-07-04/2019-07-06"),
+    ("2021年12月28日至2022年1月5日", None, "2021-12-28/2022-01-05"),
+    ("1—10月", 2022, "2022-01/2022-10"),
+    ("2021—2025年", None, "2021/2025"),
+    ("2021年至2025年", None, "2021/2025"),
+    ("3月下旬", 2023, "2023-03-21/2023-03-31"),
+    ("3月上旬", 2023, "2023-03-01/2023-03-10"),
+    ("3月中旬", 2023, "2023-03-11/2023-03-20"),
+    ("2月下旬", 2024, "2024-02-21/2024-02-29"),
+    ("2月下旬", 2023, "2023-02-21/2023-02-28"),
+    ("3月下旬", None, "--03-21/--03-31"),
+    ("年底", 2022, "2022-12"),
+    ("年底", None, "--12"),
+    ("2022年年底", None, "2022-12"),
+    ("2025年底", None, "2025-12"),
+    ("2022年末", None, "2022-12"),
+    ("2023年初", None, "2023-01"),
+    ("6月底", 2022, "2022-06"),
+    ("2022年6月底", None, "2022-06"),
+    ("6月底", None, "--06"),
+    ("今年上半年", 2022, "2022-01/2022-06"),
+    ("下半年", 2022, "2022-07/2022-12"),
+    ("十四五", None, "2021/2025"),
+    ("“十四五”", None, "2021/2025"),
+    ("十三五", None, "2016/2020"),
+    ("十五五", None, "2026/2030"),
+    ("十二五", None, "2011/2015"),
+    ("十五", None, "2001/2005"),
+    ("今年", 2022, "2022"),
+    ("今年", None, None),
+    ("去年", 2022, "2021"),
+    ("上年", 2023, "2022"),
+    ("上年度", 2023, "2022"),
+    ("明年", 2022, "2023"),
+    ("前年", 2022, "2020"),
+    ("明年年底", 2021, "2022-12"),
+    ("明年年底前", 2021, "2022-12"),
+    ("明年年底", None, None),
+    ("今年4月", 2022, "2022-04"),
+    ("去年12月1日", 2022, "2021-12-01"),
+    ("2023年度", None, "2023"),
+    ("二〇三五年", None, "2035"),
+    ("二〇二二年四月二十六日", None, "2022-04-26"),
+    ("二零零四年八月十五", None, "2004-08-15"),
+    ("两千零四年八月十五", None, "2004-08-15"),
+    ("五月三十一日", None, "--05-31"),
+    ("2010-01-29", None, "2010-01-29"),
+    ("2010.01.29", None, "2010-01-29"),
+    ("2020/1/2", None, "2020-01-02"),
+    ("07年", None, "2007"),
+    ("05/05/89", None, "1989-05-05"),
+    ("民国三年", None, "1914"),
+    ("29日", 2022, "---29"),
+    # not dates
+    ("近日", 2022, None),
+    ("日前", 2022, None),
+    ("目前", 2022, None),
+    ("近年来", 2022, None),
+    ("多年来", 2022, None),
+    ("全年", 2022, None),
+    ("第三次分配", 2022, None),
+    ("7·20", 2022, None),
+    ("3个月", 2022, None),
+    ("13月5日", 2022, None),
+    ("4月32日", 2022, None),
+    ("", 2022, None),
+]
+
+
+@pytest.mark.parametrize(("text", "ref_year", "expected"), NORMALIZE_CASES)
+def test_normalize_date(text: str, ref_year: int | None, expected: str | None) -> None:
+    assert normalize_date(text, ref_year) == expected
+
+
+# (text, reference date, expected) for words that need a full reference date
+REF_DATE_CASES = [
+    ("明天", date(2017, 3, 22), "2017-03-23"),
+    ("昨日", date(2018, 7, 30), "2018-07-29"),
+    ("大后天", date(2017, 3, 22), "2017-03-25"),
+    ("上周一", date(2017, 3, 22), "2017-03-13"),
+    ("这个星期一", date(2017, 3, 22), "2017-03-20"),
+    ("下下周日", date(2024, 11, 15), "2024-12-01"),
+    ("上上個週三", date(2024, 11, 15), "2024-10-30"),
+    ("本月十日", date(2017, 3, 22), "2017-03-10"),
+    ("去年本月十日", date(2017, 3, 22), "2016-03-10"),
+    ("下个月", date(2017, 12, 5), "2018-01"),
+    ("1月19日", date(2017, 3, 22), "2017-01-19"),
+    ("今年", date(2017, 3, 22), "2017"),
+]
+
+
+@pytest.mark.parametrize(("text", "ref", "expected"), REF_DATE_CASES)
+def test_normalize_with_reference_date(text: str, ref: date, expected: str) -> None:
+    assert normalize_date(text, None, ref) == expected
+
+
+@pytest.mark.parametrize("text", ["明天", "上周一", "本月十日"])
+def test_reference_date_words_need_a_date(text: str) -> None:
+    assert normalize_date(text, 2022) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12", 12), ("十二", 12), ("二十三", 23), ("三十一", 31), ("二〇三五", 2035),
+     ("两千零四", 2004), ("十", 10), ("三六七", 367), ("x", None)],
+)  # fmt: skip
+def test_cn_int(text: str, value: int | None) -> None:
+    assert cn_int(text) == value
+
+
+@pytest.mark.parametrize(
+    ("leads", "issue", "expected"),
+    [
+        ([2022, None, None], None, [2022, 2022, 2022]),
+        ([None, 2021, None, None], None, [2021, 2021, 2021, 2021]),
+        ([2023, 2021, None], None, [2023, 2021, 2023]),  # tie: the latest
+        ([None, None], None, [None, None]),
+        ([None, None], 2020, [2020, 2020]),
+        ([2019, None], 2020, [2019, 2019]),
+        ([2021, 2021, 2022], None, [2021, 2021, 2022]),
+    ],
+)
+def test_article_years(
+    leads: list[int | None], issue: int | None, expected: list[int | None]
+) -> None:
+    assert article_years(leads, issue) == expected
+
+
+def test_bulletin_year_prefers_the_commonest_lead_year() -> None:
+    assert bulletin_year([2021, 2022, 2021, None]) == 2021
+
+
+def test_find_dates_offsets() -> None:
+    text = "4月26日，民政部举行2022年第二季度例行新闻发布会"
+    assert find_dates(text, 2022) == [(0, 5, "2022-04-26"), (11, 20, "2022-Q2")]
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def _doc(text: str, articles: list[tuple[int, int]] | None = None) -> Doc:
+    """A document whose normalized text is ``text`` (one sentence per 。)."""
+    doc = Doc(path="t.txt", raw=text, norm=text, nmap=list(range(len(text))))
+    for i, (start, end) in enumerate(articles or []):
+        doc.articles.append(Article(start=start, end=end))
+        cut = start
+        for pos in range(start, end):
+            if text[pos] == "。" or pos == end - 1:
+                doc.sentences.append(Sentence(cut, pos + 1, i, 0))
+                cut = pos + 1
+    return doc
+
+
+def _dates(doc: Doc) -> list[tuple[str, str | None]]:
+    return [(doc.norm[h.start : h.end], h.norm) for h in date_stage.extract(doc)]
+
+
+def test_stage_dates_articles_from_their_leads_and_the_bulletin() -> None:
+    a = "2021年全国考试报名结束。截至目前共有1万人。明年年底前完成。"
+    b = "12月5日，总结会召开。到2025年，建成体系。"
+    doc = _doc(a + b, [(0, len(a)), (len(a), len(a + b))])
+    assert _dates(doc) == [
+        ("2021年", "2021"),
+        ("明年年底", "2022-12"),
+        ("12月5日", "2021-12-05"),
+        ("2025年", "2025"),
+    ]
+    assert [art.year for art in doc.articles] == [2021, 2021]
+
+
+def test_deadline_years_do_not_date_the_article() -> None:
+    text = "到2025年，建成体系。2月21日，召开会议。"
+    doc = _doc(text, [(0, len(text))])
+    assert _dates(doc) == [("2025年", "2025"), ("2月21日", "--02-21")]
+    assert doc.articles[0].year is None
+
+
+def test_issue_year_is_the_last_resort() -> None:
+    doc = _doc("2月21日，召开会议。", [(0, 10)])
+    doc.issue_year = 2024
+    assert _dates(doc) == [("2月21日", "2024-02-21")]
+
+
+def test_dates_inside_titles_are_left_to_the_title() -> None:
+    text = "印发《河南省“十四五”民政事业发展规划》，明确了“十四五”时期目标。"
+    doc = _doc(text)
+    hits = date_stage.extract(doc)
+    assert [(h.start, h.end, h.norm) for h in hits] == [(25, 28, "2021/2025")]
+
+
+def test_bare_day_takes_the_previous_month() -> None:
+    text = "2022年6月17日，会议开幕。18日，举行论坛。"
+    assert _dates(_doc(text)) == [("2022年6月17日", "2022-06-17"), ("18日", "2022-06-18")]
+
+
+def test_relative_words_inside_other_words_are_not_dates() -> None:
+    assert _dates(_doc("以上年龄段的老人，每年年底考核。")) == []
+
+
+# ---------------------------------------------------------------- rules/date.yaml
+
+
+@lru_cache(maxsize=1)
+def _entries() -> list[DateEntry]:
+    return load_entries("date", DateEntry)[1]
+
+
+def _spans(example: str) -> tuple[str, int, int]:
+    """An example with an optional ``[bracketed]`` expected span."""
+    if "[" in example:
+        start = example.index("[")
+        end = example.index("]") - 1
+        return example.replace("[", "").replace("]", ""), start, end
+    return example, 0, len(example)
+
+
+def _example_cases(kind: str) -> list[tuple[str, str]]:
+    return [
+        (e.id, ex)
+        for e in _entries()
+        if e.kind == "pattern" and e.extract
+        for ex in getattr(e.examples, kind)
+    ]
+
+
+def test_rules_load_and_every_pattern_has_examples() -> None:
+    rules = date_rules()
+    assert rules.patterns
+    missing = [e.id for e in _entries() if e.kind == "pattern" and not e.examples.match]
+    assert missing == []
+    raw = yaml.safe_load((rules_dir() / "date.yaml").read_text(encoding="utf-8"))
+    assert raw["version"] == rules.version
+
+
+@pytest.mark.parametrize(("rule_id", "example"), _example_cases("match"))
+def test_extract_pattern_examples_match(rule_id: str, example: str) -> None:
+    text, start, end = _spans(example)
+    hits = date_stage.extract(_doc(text))
+    assert (start, end, rule_id) in {(h.start, h.end, h.rule_id) for h in hits}
+    assert all(h.type == "DATE" for h in hits)
+
+
+@pytest.mark.parametrize(("rule_id", "example"), _example_cases("no_match"))
+def test_extract_pattern_examples_no_match(rule_id: str, example: str) -> None:
+    hits = date_stage.extract(_doc(example))
+    assert rule_id not in {h.rule_id for h in hits}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "example"),
+    [(e.id, ex) for e in _entries() if e.kind == "pattern" and not e.extract
+     for ex in e.examples.match],
+)  # fmt: skip
+def test_normalizer_only_examples_normalize(rule_id: str, example: str) -> None:
+    pattern = next(p for p in date_rules().patterns if p.id == rule_id)
+    assert pattern.regex.fullmatch(example.translate(date_rules().fold))
+    assert normalize_date(example, 2020, date(2020, 6, 15)) is not None
+    assert find_dates(example, extended=True)  # the scanner finds it too
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        ex
+        for e in _entries()
+        if e.kind == "cues" and e.name == "vague"
+        for ex in e.examples.no_match
+    ],
+)
+def test_vague_words_are_not_dates(example: str) -> None:
+    assert normalize_date(example, 2022) is None
+    assert date_stage.extract(_doc(example)) == []

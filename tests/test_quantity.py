@@ -1,0 +1,122 @@
+"""QUANTITY stage: tests generated from the examples of rules/quantity.yaml, plus cases.
+
+A match example must yield a hit whose text equals the part in [brackets] (the whole
+example when it has none), with no other hit overlapping it; for unit and context_unit
+entries that hit carries the entry's id. A no_match example yields no QUANTITY hit. For
+exclude entries the examples also say whether the pattern itself matches.
+"""
+
+from __future__ import annotations
+
+import pytest
+import regex
+
+from bulletin_nlp.doc import Doc
+from bulletin_nlp.extract import quantity
+from bulletin_nlp.extract.quantity import QuantityEntry
+from bulletin_nlp.rules import load_entries
+from bulletin_nlp.spans import Hit
+
+_VERSION, ENTRIES = load_entries("quantity", QuantityEntry)
+
+
+def run(text: str, dates: list[tuple[int, int]] = ()) -> list[Hit]:
+    doc = Doc(path="example.txt", raw=text, norm=text, nmap=list(range(len(text))))
+    doc.hits = [Hit(s, e, "DATE", "", "test") for s, e in dates]
+    return quantity.extract(doc)
+
+
+def split_example(example: str) -> tuple[str, int, int]:
+    """Plain text and the span the brackets mark (the whole text without brackets)."""
+    m = regex.search(r"\[([^\]]+)\]", example)
+    if not m:
+        return example, 0, len(example)
+    text = example[: m.start()] + m.group(1) + example[m.end() :]
+    return text, m.start(), m.start() + len(m.group(1))
+
+
+MATCHES = [pytest.param(e, ex, id=f"{e.id}:{ex}") for e in ENTRIES for ex in e.examples.match]
+NO_MATCHES = [pytest.param(e, ex, id=f"{e.id}:{ex}") for e in ENTRIES for ex in e.examples.no_match]
+
+
+@pytest.mark.parametrize(("entry", "example"), MATCHES)
+def test_match_examples(entry: QuantityEntry, example: str) -> None:
+    text, start, end = split_example(example)
+    hits = run(text)
+    if entry.kind == "exclude":
+        assert entry.pattern is not None
+        found = regex.search(entry.pattern, text)
+        assert found, "pattern should match"
+        assert not [h for h in hits if h.start < found.end() and found.start() < h.end]
+        return
+    exact = [h for h in hits if (h.start, h.end) == (start, end)]
+    assert exact, f"expected {text[start:end]!r}, got {[text[h.start : h.end] for h in hits]}"
+    assert not [h for h in hits if h not in exact and h.start < end and start < h.end]
+    if entry.kind in ("unit", "context_unit"):
+        assert exact[0].rule_id == entry.id
+
+
+@pytest.mark.parametrize(("entry", "example"), NO_MATCHES)
+def test_no_match_examples(entry: QuantityEntry, example: str) -> None:
+    if entry.kind == "exclude":
+        assert entry.pattern is not None
+        assert regex.search(entry.pattern, example) is None
+        return
+    assert [example[h.start : h.end] for h in run(example)] == []
+
+
+def test_every_entry_has_examples() -> None:
+    for entry in ENTRIES:
+        assert entry.examples.match or entry.examples.no_match, entry.id
+
+
+CASES = [
+    # text, expected (span text, value, unit, approx) in order
+    (
+        "孟志强谈道，2021年报考总人数更是达到了80余万人，目前，全国共有73.7万人取得证书",
+        [("80余万人", 800000, "人", "over"), ("73.7万人", 737000, "人", "exact")],
+    ),
+    ("持证社工人数达73.7万\n全国社会工作者", [("73.7万", 737000, "人", "exact")]),
+    ("连续三年每年报考人数突破1.3万。", [("突破1.3万", 13000, "人", "over")]),
+    (
+        "筹集社会慈善资金近6万元，为辖区困境儿童",
+        [("近6万元", 60000, "元", "under")],
+    ),
+    ("较2022年同比增长115.83%，", [("115.83%", 115.83, "%", "exact")]),
+    ("分为助理社会工作者、社会工作者和高级社会工作者三个级别", []),
+    ("构建区、街道、社区三级社会工作服务体系", []),
+    ("就委员会换届后的工作提出三点期望", []),
+    ("宣传活动内容主要包括以下三方面", []),
+    ("在推动两地社会工作专业服务", []),
+    ("市、县、乡、村（社区）四级社工平台初步形成", []),
+    ("陈存根一行赴中国煤炭地质总局", []),
+    ("中国社会工作联合会召开7·20河南暴雨灾害工作支援行动总结会", []),
+    ("吉林大学第一医院", []),
+    ("以社区为平台的“五社联动”社区治理机制", []),
+    (
+        "自2019年以来，考试报名人数以每年10余万人的数量逐年递增",
+        [("10余万人", 100000, "人", "over")],
+    ),
+    (
+        "目前铜仁市已建成1个市级社工指导中心、13个乡镇社工站",
+        [
+            ("1个", 1, "个", "exact"),
+            ("13个", 13, "个", "exact"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_cases(text: str, expected: list[tuple[str, float, str, str]]) -> None:
+    got = [
+        (text[h.start : h.end], h.norm["value"], h.norm["unit"], h.norm["approx"])
+        for h in run(text)
+    ]
+    assert got == expected
+
+
+def test_no_quantity_overlaps_a_date() -> None:
+    text = "服务75天"
+    assert [text[h.start : h.end] for h in run(text)] == ["75天"]
+    assert run(text, dates=[(2, 5)]) == []

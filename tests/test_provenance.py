@@ -32,3 +32,23 @@ def test_every_stored_span_reproduces_raw(db_path: Path) -> None:
         "select doc_id, headline_start, headline_end, headline from articles where headline != ''"
     ):
         assert raws[doc_id][hs:he].strip()
+
+
+def test_every_stored_fact_points_at_its_figure(db_path: Path) -> None:
+    ingest([CORPUS], db_path)
+    conn = sqlite3.connect(db_path)
+    raws = dict(conn.execute("select id, raw from documents"))
+    mentions = {
+        (doc_id, s, e)
+        for doc_id, s, e in conn.execute("select doc_id, start, end from mentions where type = 'QUANTITY'")
+    }
+    rows = conn.execute(
+        "select doc_id, quantity_start, quantity_end, quantity_text, evidence_start, "
+        "evidence_end, evidence_text from facts"
+    ).fetchall()
+    assert len(rows) == len(mentions) > 50
+    for doc_id, qs, qe, qtext, es, ee, etext in rows:
+        assert raws[doc_id][qs:qe] == qtext
+        assert raws[doc_id][es:ee] == etext
+        assert es <= qs < qe <= ee, "the figure lies inside its evidence"
+        assert (doc_id, qs, qe) in mentions

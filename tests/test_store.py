@@ -46,7 +46,7 @@ def _ids(db: Path) -> dict[str, list[str]]:
     conn = sqlite3.connect(db)
     return {
         t: sorted(r[0] for r in conn.execute(f"select id from {t}"))
-        for t in ("documents", "articles", "sentences", "mentions")
+        for t in ("documents", "articles", "sentences", "mentions", "facts", "roles", "entities")
     }
 
 

@@ -126,6 +126,122 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
             click.echo(f"{row['doc']}:{row['start']}-{row['end']}  {row['text']}")
 
 
+FACT_COLUMNS = (
+    "id", "doc", "metric", "subject", "value", "unit", "approx", "place", "place_name",
+    "org", "year", "modality", "qualifier", "quantity_text", "evidence_text",
+    "quantity_start", "quantity_end", "evidence_start", "evidence_end",
+)
+_APPROX = {"about": "约", "over": ">", "under": "<", "exact": ""}
+
+
+def _value_text(row: dict[str, Any]) -> str:
+    value = row["value"]
+    shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return f"{_APPROX.get(row['approx'], '')}{shown} {row['unit'] or ''}".strip()
+
+
+@main.command()
+@db_option
+@click.option("--metric", default=None, help="Metric id (see rules/metrics.yaml).")
+@click.option("--place", default=None, help="Place name or adcode; includes places below it.")
+@click.option("--year", default=None, help="YYYY or YYYY-YYYY.")
+@click.option("--org", default=None, help="Organization (canonical name or part of it).")
+@click.option("--modality", type=click.Choice(["actual", "target"]), default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--limit", type=int, default=None)
+def facts(
+    db_path: str,
+    metric: str | None,
+    place: str | None,
+    year: str | None,
+    org: str | None,
+    modality: str | None,
+    fmt: str,
+    limit: int | None,
+) -> None:
+    """Query quantity facts by metric, place (and its sub-places), year, org, modality.
+
+    Example: bulletin-nlp facts --db bulletins.db --place 浙江省 --year 2021-2023
+    """
+    from .store import Store
+
+    try:
+        rows = Store.open_existing(db_path).facts(
+            metric=metric, place=place, year=year, org=org, modality=modality, limit=limit
+        )
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    rows = [{k: r.get(k) for k in FACT_COLUMNS} for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _facts_table(rows)
+
+
+def _facts_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in ("id", "metric", "value", "place", "year", "modality", "evidence"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        evidence = "".join(str(r["evidence_text"]).split())
+        table.add_row(
+            str(r["id"])[:10],
+            str(r["metric"]),
+            _value_text(r),
+            str(r["place_name"] or ""),
+            str(r["year"] or ""),
+            str(r["modality"]),
+            evidence[:30] + ("…" if len(evidence) > 30 else ""),
+        )
+    Console(width=160).print(table)
+    click.echo(f"{len(rows)} facts")
+
+
+@main.command()
+@click.argument("fact_id")
+@db_option
+def show(fact_id: str, db_path: str) -> None:
+    """Show one fact against its source: evidence with the figure highlighted, file:line:col.
+
+    Example: bulletin-nlp show 3f2a9c --db bulletins.db
+    """
+    from .store import Store
+
+    try:
+        row = Store.open_existing(db_path).fact(fact_id)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    raw: str = row["raw"]
+    qs, qe, es, ee = row["quantity_start"], row["quantity_end"], row["evidence_start"], row["evidence_end"]
+    line = raw.count("\n", 0, qs) + 1
+    column = qs - (raw.rfind("\n", 0, qs) + 1) + 1
+    click.echo(f"fact      {row['id']}")
+    click.echo(f"metric    {row['metric']}" + (f" ({row['subject']})" if row["subject"] else ""))
+    click.echo(f"value     {_value_text(row)}   [{row['approx']}]")
+    click.echo(f"place     {row['place_name'] or '-'} ({row['place'] or '-'})")
+    click.echo(f"year      {row['year'] or '-'}   modality {row['modality']}   org {row['org'] or '-'}")
+    if row["qualifier"]:
+        click.echo(f"qualifier {row['qualifier']}")
+    click.echo(f"article   {row['headline'] or '-'}")
+    click.echo(f"source    {row['source'] or '-'}")
+    sentence = (
+        raw[es:qs] + click.style(raw[qs:qe], fg="red", bold=True, underline=True) + raw[qe:ee]
+    )
+    click.echo("evidence  " + sentence.replace("\n", " "))
+    click.echo(f"at        {row['path']}:{line}:{column}")
+
+
 @main.command("eval")
 @click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--corpus", "corpus_dir", default=None, type=click.Path(exists=True, file_okay=False))

@@ -7,7 +7,8 @@ reads the groups. Group names:
 year word (``今年``, ``上年``); ``era``/``ey`` a reign era and its year; ``m``/``m2``/``lm``
 month (``lm``: 正/腊); ``d``/``d2``/``ld``/``ny`` day (``ld``: 初一-style, ``ny``: 大年…);
 ``relm``/``relday``/``relw``+``wd`` relative month, day and week-day words (need a
-reference date); ``q`` quarter; ``qn`` first-n quarters; ``half`` 上/下半年; ``xun``
+reference date); ``q`` quarter (``qend``: its last month); ``qn``/``mn`` the first n
+quarters/months; ``half`` 上/下半年; ``xun``
 上/中/下旬; ``mend`` month end/start; ``yend`` year end/start; ``plan`` the numeral of a
 five-year-plan period (``十四`` of ``十四五``).
 
@@ -121,14 +122,14 @@ def _alternation(words: Sequence[str]) -> str:
 def date_rules() -> DateRules:
     """Load, expand and compile ``rules/date.yaml`` once per process."""
     version, entries = load_entries(RULES_NAME, DateEntry)
-    offsets = {e.name: dict(e.offsets) for e in entries if e.kind == "offsets" and e.offsets}
-    cues = {e.name: tuple(e.cues) for e in entries if e.kind == "cues" and e.cues}
+    offsets = {e.name: dict(e.offsets) for e in entries if e.name and e.offsets}
+    cues = {e.name: tuple(e.cues) for e in entries if e.name and e.cues}
     eras: dict[str, int] = {}
     fold: dict[int, str] = {}
     for e in entries:
         eras.update(e.eras or {})
         fold.update({ord(k): v for k, v in (e.variants or {}).items()})
-    fragments = {e.name: e.pattern for e in entries if e.kind == "fragment"}
+    fragments = {e.name: e.pattern for e in entries if e.kind == "fragment" and e.name}
     # Lexicon-made fragments: the relative words and era names as alternations.
     for name, key in (("REL", "year"), ("RELM", "month"), ("RELDAY", "day"), ("RELW", "week")):
         fragments[name] = _alternation(list(offsets.get(key, {})) or ["(?!)"])
@@ -319,10 +320,15 @@ def _resolve(g: dict[str, str], ref_year: int | None, ref_date: date | None) -> 
 
     if "q" in g:
         q = cn_int(g["q"])
-        return f"{_fmt_year(year)}-Q{q}" if year is not None and q and 1 <= q <= 4 else None
-    if "qn" in g:
-        n = cn_int(g["qn"].replace("两", "二"))
-        return None if not n else f"{_month_span(year, 1, 3 * n)}"
+        if not q or not 1 <= q <= 4:
+            return None
+        if "qend" in g:
+            return _fmt_month(year, 3 * q)
+        return f"{_fmt_year(year)}-Q{q}" if year is not None else None
+    if "qn" in g or "mn" in g:
+        n = cn_int(g.get("qn") or g["mn"])
+        last = (n or 0) * (3 if "qn" in g else 1)
+        return _month_span(year, 1, last) if 1 <= last <= 12 else None
     if "half" in g:
         return _month_span(year, 1, 6) if g["half"] == "上" else _month_span(year, 7, 12)
     if "xun" in g and month is not None:

@@ -36,6 +36,7 @@ class FactCueEntry(RuleEntry):
     """A cue list of ``rules/facts.yaml``."""
 
     kind: Literal["target", "scope", "level", "qualifier", "breakdown", "base", "as_of"]
+    description: str = ""
     words: list[str] = []
     patterns: list[str] = []
     scope: Literal["article", "nation"] | None = None
@@ -82,6 +83,7 @@ class FactRules:
     qualifiers: tuple[str, ...]
     breakdown: tuple[str, ...]
     base: tuple[str, ...]
+    as_of: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -108,45 +110,71 @@ def fact_rules() -> FactRules:
         qualifiers=words("qualifier"),
         breakdown=words("breakdown"),
         base=words("base"),
+        as_of=words("as_of"),
     )
 
 
 def _clause(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end) inside [lo, hi)."""
-    s = start
-    while s > lo and text[s - 1] not in _CLAUSE_SPLIT:
-        s -= 1
-    e = end
-    while e < hi and text[e] not in _CLAUSE_SPLIT:
-        e += 1
-    return s, e
+    return _segment(text, lo, hi, start, end, _CLAUSE_SPLIT)
 
 
-def _best_metric(
-    text: str, lo: int, hi: int, q: Hit, unit: str, rules: FactRules
-) -> tuple[MetricEntry, str, int] | None:
-    """The metric whose cue is nearest the figure in text[lo:hi] (a longer cue wins ties)."""
-    best: tuple[int, int, MetricEntry, str] | None = None
+def _cue_hits(
+    text: str, lo: int, hi: int, unit: str, rules: FactRules, min_len: int = 1
+) -> list[tuple[int, int, MetricEntry]]:
+    """Cue occurrences in text[lo:hi] of metrics that take ``unit``; a cue inside a
+    longer cue occurrence (``服务`` in ``社会工作服务站``) does not count."""
+    found: list[tuple[int, int, MetricEntry]] = []
     for metric in rules.metrics:
         if unit not in metric.units:
             continue
         for cue in metric.cues:
+            if len(cue) < min_len:
+                continue
             pos = text.find(cue, lo, hi)
-            while pos >= 0:
-                cue_end = pos + len(cue)
-                if cue_end <= q.start:
-                    dist = q.start - cue_end
-                elif pos >= q.end:
-                    dist = pos - q.end + 1  # a cue after the figure is a little weaker
-                else:
-                    dist = 10_000  # overlaps the figure itself
-                key = (dist, -len(cue))
-                if best is None or key < best[:2]:
-                    best = (dist, -len(cue), metric, cue)
+            while pos >= 0 and pos + len(cue) <= hi:
+                found.append((pos, pos + len(cue), metric))
                 pos = text.find(cue, pos + 1, hi)
-    if best is None or best[0] >= 10_000:
-        return None
-    return best[2], best[3], best[0]
+    spans = {(s, e) for s, e, _m in found}
+    return [
+        (s, e, m)
+        for s, e, m in found
+        if not any(os <= s and e <= oe and (os, oe) != (s, e) for os, oe in spans)
+    ]
+
+
+def _best_metric(
+    text: str, lo: int, hi: int, q: Hit, unit: str, rules: FactRules, *, after: bool, min_len: int = 1
+) -> MetricEntry | None:
+    """The metric whose cue is nearest the figure in text[lo:hi].
+
+    With ``after``, a cue following the figure wins over one before it, and of those the
+    last one, the head of the noun phrase: in ``15个区级社会工作服务指导中心`` the
+    classifier's noun (指导中心) names what is counted. A longer cue wins a tie.
+    """
+    best: tuple[int, int, int, MetricEntry] | None = None
+    for s, e, metric in _cue_hits(text, lo, hi, unit, rules, min_len):
+        if e <= q.start:
+            key = (1 if after else 0, q.start - e, -(e - s))
+        elif s >= q.end:
+            if not after:
+                continue
+            key = (0, -e, -(e - s))  # the noun phrase's head is its last cue
+        else:
+            continue
+        if best is None or key < best[:3]:
+            best = (*key, metric)
+    return best[3] if best else None
+
+
+def _segment(text: str, lo: int, hi: int, start: int, end: int, stops: str) -> tuple[int, int]:
+    s = start
+    while s > lo and text[s - 1] not in stops:
+        s -= 1
+    e = end
+    while e < hi and text[e] not in stops:
+        e += 1
+    return s, e
 
 
 def _year_of(iso: str, prefer_end: bool) -> int | None:
@@ -162,6 +190,12 @@ def _nearest_before(hits: list[Hit], pos: int, lo: int) -> Hit | None:
         if lo <= h.start and h.end <= pos and (best is None or h.start > best.start):
             best = h
     return best
+
+
+def _national_if_said(text: str, start: int, end: int, rules: FactRules) -> str | None:
+    """An article naming no place but speaking of the nation (全国) is about the nation."""
+    words = [w for w, scope in rules.scope.items() if scope == "nation"]
+    return NATIONAL if any(w in text[start:end] for w in words) else None
 
 
 def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
@@ -185,20 +219,24 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         breakdown_at = max((text.rfind(w, lo, q.start) for w in rules.breakdown), default=-1)
 
         metric: MetricEntry | None = None
-        cue = None
-        inherited = False
+        how = "other"
         if level and breakdown_at >= 0:
-            # A breakdown "其中，助理社会工作者4792人" counts the same thing as its total.
-            for hit, m, s_start in reversed(previous):
-                if s_start == lo and m is not None and hit.start < breakdown_at and unit in m.units:
-                    metric, inherited = m, True
+            # A breakdown "其中，助理社会工作者4792人" counts the same thing as the
+            # figure before it (skipping figures in other units, such as a share).
+            for _hit, m, s_start in reversed(previous):
+                if s_start == lo and m is not None and unit in m.units:
+                    metric, how = m, "inherit"
                     break
         if metric is None:
-            found = _best_metric(text, cs, ce, q, unit, rules) or _best_metric(
-                text, lo, hi, q, unit, rules
-            )
-            if found:
-                metric, cue, _dist = found
+            # The list item (between 、), then the clause, then earlier in the sentence.
+            ss, se = _segment(text, cs, ce, q.start, q.end, "、")
+            metric = _best_metric(text, ss, se, q, unit, rules, after=True)
+            how = "item"
+            if metric is None:
+                metric, how = _best_metric(text, cs, ce, q, unit, rules, after=False), "clause"
+            if metric is None:
+                metric = _best_metric(text, lo, q.start, q, unit, rules, after=False, min_len=3)
+                how = "sentence"
         previous.append((q, metric, lo))
 
         # Place: in the clause, then a scope word, then earlier in the sentence, then article.
@@ -215,7 +253,7 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
             if sent_place is not None and isinstance(sent_place.norm, dict):
                 place = str(sent_place.norm.get("adcode"))
             elif art is not None:
-                place = art.place
+                place = art.place or _national_if_said(text, art.start, art.end, rules)
 
         # Modality: target cues before the figure in its sentence.
         before = text[lo : q.start]
@@ -227,11 +265,15 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         year = None
         dates = [d for d in by_type.get("DATE", []) if lo <= d.start and d.end <= hi]
         for d in sorted(dates, key=lambda d: abs(d.start - q.start)):
-            if d.start > q.start and not (cs <= d.start < ce):
+            in_clause = cs <= d.start < ce
+            pre = text[max(lo, d.start - 3) : d.start]
+            as_of = any(pre.endswith(w) for w in rules.as_of)
+            # Outside the clause only a deadline ("到2025年，…") or an as-of date
+            # ("截至2022年底，…") before the figure counts.
+            if not in_clause and not ((is_target or as_of) and d.end <= q.start):
                 continue
-            pre = text[max(lo, d.start - 2) : d.start]
             if any(pre.endswith(b) for b in rules.base):
-                continue
+                continue  # a comparison base: "较2022年同比增长"
             year = _year_of(str(d.norm), prefer_end=True)
             if year is not None:
                 break
@@ -266,7 +308,7 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
                 qualifier=qualifier,
                 quantity_span=(rs, re_),
                 evidence_span=(es, ee),
-                rule_id=("facts.inherit" if inherited else f"metric:{cue}") if metric else "facts.other",
+                rule_id=f"facts.metric.{how}" if metric else "facts.other",
             )
         )
     return facts
@@ -324,9 +366,21 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     return out
 
 
+def role_dict(role: RoleFact) -> dict[str, Any]:
+    """A role fact with its person span (raw offsets) for the store."""
+    span = role.person_span or (None, None)
+    return {
+        "person": role.person,
+        "role": role.role,
+        "org": role.org,
+        "person_start": span[0],
+        "person_end": span[1],
+    }
+
+
 def fact_dict(fact: QuantityFact) -> dict[str, Any]:
-    """The FACTS.md shape of a quantity fact."""
-    data = fact.model_dump(exclude={"rule_id"})
+    """The FACTS.md shape of a quantity fact (plus the rule that chose its metric)."""
+    data = fact.model_dump()
     if data["subject"] is None:
         data.pop("subject")
     data["quantity_span"] = list(fact.quantity_span)

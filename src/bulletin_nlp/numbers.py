@@ -36,8 +36,10 @@ SMALL_UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000}
 BIG_UNITS: dict[str, int] = {"万": 10_000, "亿": 100_000_000}
 # Markers of an inexact count inside a numeral: 十余, 三万多, 二十几万.
 INNER_APPROX = "余多几"
-# Leading 百分之 / 千分之 / 万分之: the value is given in percent.
-_PER = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decimal("0.01")}
+# A leading 百分之 / 千分之 / 百万分之 (no digit before the denominator): a rate, whose
+# value we give in percent.
+_PER = regex.compile(r"^([百千万]+)分之")
+_PER_VALUE = {"百": 100, "千": 1000, "万": 10_000}
 
 _ARABIC = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
 _TOKEN = regex.compile(r"\d+(?:\.\d+)?|[〇零一二两三四五六七八九]|[十百千]")
@@ -138,10 +140,13 @@ def _parse(text: str) -> tuple[Decimal, bool] | None:
     sign = Decimal(1)
     if text[0] in "-负":
         sign, text = Decimal(-1), text[1:]
-    for prefix, scale in _PER.items():
-        if text.startswith(prefix):
-            inner = _parse(text[len(prefix) :])
-            return None if inner is None else (sign * inner[0] * scale, inner[1])
+    per = _PER.match(text)
+    if per:
+        denominator = Decimal(1)
+        for ch in per.group(1):
+            denominator *= _PER_VALUE[ch]
+        inner = _parse(text[per.end() :])
+        return None if inner is None else (sign * inner[0] * 100 / denominator, inner[1])
     if "分之" in text:
         frac = _fraction(text)
         return None if frac is None else (sign * frac, False)
@@ -263,7 +268,7 @@ def parse_quantity(text: str, lex: QuantityLexicon | None = None) -> dict[str, A
     factor = Decimal(1)
     if s.endswith("%"):
         unit, s = "%", s[:-1]
-    elif any(s.startswith(p) for p in _PER):
+    elif _PER.match(s.lstrip("-负")):
         unit = "%"
     else:
         uf = lex.unit_suffix(s)

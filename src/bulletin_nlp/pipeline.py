@@ -12,7 +12,7 @@ from . import PIPELINE_VERSION
 from .doc import Doc
 from .errors import OffsetError
 from .extract import STAGES
-from .facts import build_quantity_facts, build_role_facts, fact_dict
+from .facts import build_quantity_facts, build_role_facts, fact_dict, role_dict
 from .io import read_text
 from .normalize import fold, normalize
 from .resolve import resolve_overlaps
@@ -55,7 +55,7 @@ def process_text(
     kept = resolve_overlaps(doc.hits)
     doc.mentions = to_mentions(doc, kept)
     doc.facts = [fact_dict(f) for f in build_quantity_facts(doc, kept)]
-    doc.roles = [r.model_dump(exclude={"person_span"}) for r in build_role_facts(doc, kept)]
+    doc.roles = [role_dict(r) for r in build_role_facts(doc, kept)]
     return doc
 
 
@@ -98,6 +98,6 @@ def to_json(doc: Doc) -> dict:
     return {
         "doc": doc.name,
         "mentions": [m.public() for m in doc.mentions],
-        "facts": list(doc.facts),
-        "roles": list(doc.roles),
+        "facts": [{k: v for k, v in f.items() if k != "rule_id"} for f in doc.facts],
+        "roles": [{k: r[k] for k in ("person", "role", "org")} for r in doc.roles],
     }

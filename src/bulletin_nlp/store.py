@@ -178,9 +178,67 @@ class Store:
                 pk="id",
                 foreign_keys=[("doc_id", "documents", "id")],
             )
-            for table in ("articles", "sentences", "mentions"):
+            db["facts"].create(
+                {
+                    "id": str,
+                    "doc_id": str,
+                    "article_id": str,
+                    "metric": str,
+                    "subject": str,
+                    "value": float,
+                    "unit": str,
+                    "approx": str,
+                    "place": str,
+                    "org": str,
+                    "year": int,
+                    "modality": str,
+                    "qualifier": str,
+                    "quantity_start": int,
+                    "quantity_end": int,
+                    "quantity_text": str,
+                    "evidence_start": int,
+                    "evidence_end": int,
+                    "evidence_text": str,
+                    "rule_id": str,
+                    "ruleset_version": str,
+                    "pipeline_version": str,
+                },
+                pk="id",
+                foreign_keys=[("doc_id", "documents", "id"), ("article_id", "articles", "id")],
+            )
+            db["roles"].create(
+                {
+                    "id": str,
+                    "doc_id": str,
+                    "person": str,
+                    "role": str,
+                    "org": str,
+                    "person_start": int,
+                    "person_end": int,
+                    "pipeline_version": str,
+                },
+                pk="id",
+                foreign_keys=[("doc_id", "documents", "id")],
+            )
+            db["entities"].create(
+                {
+                    "id": str,
+                    "type": str,
+                    "name": str,
+                    "adcode": str,
+                    "level": str,
+                    "parent": str,
+                    "aliases": str,
+                    "mentions": int,
+                },
+                pk="id",
+            )
+            for table in ("articles", "sentences", "mentions", "facts", "roles"):
                 db[table].create_index(["doc_id"])
+            db["facts"].create_index(["metric", "year"])
+            db["facts"].create_index(["place"])
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._create_views()
 
     # -- writing -----------------------------------------------------------------
 
@@ -198,7 +256,7 @@ class Store:
     def write_document(self, doc: Doc, ruleset: str) -> str:
         """Store ``doc`` (replacing an older version of the same path) in one transaction."""
         doc_id = doc.sha256
-        raw_rows = _rows(doc, doc_id)
+        raw_rows = _rows(doc, doc_id, ruleset)
         conn = self.db.conn
         with conn:
             old = [r["id"] for r in self.db.query("select id from documents where path = ?", [doc.path])]
@@ -219,12 +277,50 @@ class Store:
                 }
             )
             for table, rows in raw_rows.items():
-                if rows:
+                if rows and table != "entities":
                     self.db[table].insert_all(rows)
+            self._merge_entities(raw_rows["entities"])
         return doc_id
 
+    def _merge_entities(self, rows: list[dict[str, Any]]) -> None:
+        """Upsert canonical entities, merging aliases and mention counts across documents."""
+        table = self.db["entities"]
+        for row in rows:
+            try:
+                old = table.get(row["id"])  # type: ignore[union-attr]
+            except sqlite_utils.db.NotFoundError:
+                table.insert(row)
+                continue
+            aliases = sorted(set(json.loads(old["aliases"])) | set(json.loads(row["aliases"])))
+            table.update(  # type: ignore[union-attr]
+                row["id"],
+                {"aliases": json.dumps(aliases, ensure_ascii=False), "mentions": old["mentions"] + row["mentions"]},
+            )
+
+    def _create_views(self) -> None:
+        self.db.execute(
+            """create view if not exists facts_view as
+            select f.id, d.name as doc, a.headline, a.source, f.metric, f.subject, f.value,
+                   f.unit, f.approx, f.place,
+                   coalesce(e.name, case when f.place = '100000' then '全国' end, f.place)
+                       as place_name, f.org,
+                   f.year, f.modality, f.qualifier, f.quantity_text, f.evidence_text,
+                   f.quantity_start, f.quantity_end, f.evidence_start, f.evidence_end
+            from facts f join documents d on d.id = f.doc_id
+            left join articles a on a.id = f.article_id
+            left join entities e on e.type = 'PLACE' and e.adcode = f.place
+                and e.id = (select min(id) from entities x where x.type = 'PLACE'
+                            and x.adcode = f.place and x.level != 'township')"""
+        )
+        self.db.execute(
+            """create view if not exists mentions_view as
+            select m.id, d.name as doc, m.type, m.text, m.norm, m.start, m.end,
+                   m.extractor, m.rule_id
+            from mentions m join documents d on d.id = m.doc_id"""
+        )
+
     def _delete(self, doc_id: str) -> None:
-        for table in ("mentions", "sentences", "articles", "documents"):
+        for table in ("facts", "roles", "mentions", "sentences", "articles", "documents"):
             column = "id" if table == "documents" else "doc_id"
             self.db.execute(f"delete from [{table}] where [{column}] = ?", [doc_id])
 
@@ -232,7 +328,89 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""
-        return {t: self.db[t].count for t in ("documents", "articles", "sentences", "mentions")}
+        tables = ("documents", "articles", "sentences", "mentions", "facts", "roles", "entities")
+        return {t: self.db[t].count for t in tables}
+
+    def resolve_place(self, place: str) -> str:
+        """An adcode for a place name or code: stored entities first, then the gazetteer."""
+        if place.isdigit():
+            return place
+        if place in ("全国", "中国"):
+            return "100000"
+        rows = list(
+            self.db.query(
+                "select adcode from entities where type = 'PLACE' and adcode is not null "
+                "and (name = ? or exists (select 1 from json_each(aliases) where value = ?)) "
+                "order by mentions desc limit 1",
+                [place, place],
+            )
+        )
+        if rows:
+            return str(rows[0]["adcode"])
+        from .gazetteer import lookup
+
+        found = lookup(place)
+        if found is None:
+            raise StoreError(f"unknown place: {place!r}")
+        return str(found.adcode)
+
+    def facts(
+        self,
+        *,
+        metric: str | None = None,
+        place: str | None = None,
+        year: str | None = None,
+        org: str | None = None,
+        modality: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Facts matching the filters; ``place`` includes every place below it."""
+        where: list[str] = []
+        params: list[Any] = []
+        if metric:
+            where.append("metric = ?")
+            params.append(metric)
+        if place:
+            prefix = place_prefix(self.resolve_place(place))
+            where.append("place is not null and place like ?")
+            params.append(prefix + "%")
+        if year:
+            lo, _, hi = year.partition("-")
+            try:
+                y1, y2 = int(lo), int(hi or lo)
+            except ValueError:
+                raise StoreError(f"bad year filter {year!r}: use YYYY or YYYY-YYYY") from None
+            where.append("year between ? and ?")
+            params.extend([y1, y2])
+        if org:
+            where.append("(org = ? or org like ?)")
+            params.extend([org, f"%{org}%"])
+        if modality:
+            where.append("modality = ?")
+            params.append(modality)
+        sql = "select * from facts_view"
+        if where:
+            sql += " where " + " and ".join(where)
+        sql += " order by doc, quantity_start"
+        if limit:
+            sql += f" limit {int(limit)}"
+        return list(self.db.query(sql, params))
+
+    def fact(self, fact_id: str) -> dict[str, Any]:
+        """One fact with its document's raw text and article (for `show`)."""
+        rows = list(
+            self.db.query(
+                "select v.*, d.raw, d.path, a.start as article_start from facts_view v "
+                "join facts f on f.id = v.id join documents d on d.id = f.doc_id "
+                "left join articles a on a.id = f.article_id where v.id = ? or v.id like ?",
+                [fact_id, fact_id + "%"],
+            )
+        )
+        if not rows:
+            raise StoreError(f"no fact with id {fact_id!r}")
+        if len(rows) > 1:
+            raise StoreError(f"fact id {fact_id!r} is ambiguous: give more characters")
+        return rows[0]
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """Sentences matching ``query`` (two-character Chinese queries work)."""
@@ -248,7 +426,7 @@ class Store:
         return list(self.db.query(sql, [match, limit]))
 
 
-def _rows(doc: Doc, doc_id: str) -> dict[str, list[dict[str, Any]]]:
+def _rows(doc: Doc, doc_id: str, ruleset: str) -> dict[str, list[dict[str, Any]]]:
     articles = []
     art_ids = []
     for i, art in enumerate(doc.articles):
@@ -306,4 +484,117 @@ def _rows(doc: Doc, doc_id: str) -> dict[str, list[dict[str, Any]]]:
         }
         for m in doc.mentions
     ]
-    return {"articles": articles, "sentences": sentences, "mentions": mentions}
+    facts = []
+    for f in doc.facts:
+        qs, qe = f["quantity_span"]
+        es, ee = f["evidence_span"]
+        nq = doc.norm_offset(qs)
+        art = art_ids[doc.article_index(nq)] if art_ids else None
+        facts.append(
+            {
+                "id": stable_id(doc.sha256, qs, qe, "fact"),
+                "doc_id": doc_id,
+                "article_id": art,
+                "metric": f["metric"],
+                "subject": f.get("subject"),
+                "value": f["value"],
+                "unit": f["unit"],
+                "approx": f["approx"],
+                "place": f["place"],
+                "org": f["org"],
+                "year": f["year"],
+                "modality": f["modality"],
+                "qualifier": f.get("qualifier"),
+                "quantity_start": qs,
+                "quantity_end": qe,
+                "quantity_text": doc.raw[qs:qe],
+                "evidence_start": es,
+                "evidence_end": ee,
+                "evidence_text": doc.raw[es:ee],
+                "rule_id": f.get("rule_id", ""),
+                "ruleset_version": ruleset,
+                "pipeline_version": PIPELINE_VERSION,
+            }
+        )
+    roles = [
+        {
+            "id": stable_id(doc.sha256, r["person"], r["role"], r["org"], "role"),
+            "doc_id": doc_id,
+            "person": r["person"],
+            "role": r["role"],
+            "org": r["org"],
+            "person_start": r.get("person_start"),
+            "person_end": r.get("person_end"),
+            "pipeline_version": PIPELINE_VERSION,
+        }
+        for r in doc.roles
+    ]
+    return {
+        "articles": articles,
+        "sentences": sentences,
+        "mentions": mentions,
+        "facts": facts,
+        "roles": roles,
+        "entities": _entities(doc),
+    }
+
+
+def _entities(doc: Doc) -> list[dict[str, Any]]:
+    """Canonical entities of the document's mentions, with the surface forms seen."""
+    from .normalize import compact
+
+    found: dict[str, dict[str, Any]] = {}
+    for m in doc.mentions:
+        if m.type in ("DATE", "QUANTITY"):
+            continue
+        adcode = level = parent = None
+        if m.type == "PLACE" and isinstance(m.norm, dict):
+            name = str(m.norm.get("name"))
+            adcode = str(m.norm.get("adcode"))
+            level, parent = place_level(adcode, name)
+        else:
+            name = str(m.norm)
+        eid = stable_id(m.type, name, adcode or "")
+        row = found.setdefault(
+            eid,
+            {
+                "id": eid,
+                "type": m.type,
+                "name": name,
+                "adcode": adcode,
+                "level": level,
+                "parent": parent,
+                "aliases": set(),
+                "mentions": 0,
+            },
+        )
+        row["aliases"].add(compact(m.text))
+        row["mentions"] += 1
+    for row in found.values():
+        row["aliases"] = json.dumps(sorted(row["aliases"]), ensure_ascii=False)
+    return list(found.values())
+
+
+def place_level(adcode: str, name: str) -> tuple[str, str | None]:
+    """Level and parent adcode of a place from its 6-digit code (townships keep the
+    county's code, so a name ending below county level marks them)."""
+    if adcode == "100000":
+        return "nation", None
+    if adcode.endswith("0000"):
+        return "province", "100000"
+    if adcode.endswith("00"):
+        return "city", adcode[:2] + "0000"
+    if name.endswith(("街道", "镇", "乡", "社区", "村", "苏木")):
+        return "township", adcode
+    return "county", adcode[:4] + "00"
+
+
+def place_prefix(adcode: str) -> str:
+    """The adcode prefix shared by a place and every place below it."""
+    if adcode == "100000":
+        return ""
+    if adcode.endswith("0000"):
+        return adcode[:2]
+    if adcode.endswith("00"):
+        return adcode[:4]
+    return adcode

@@ -3,7 +3,7 @@
 Order of work:
 
 1. candidates from the extract patterns of ``rules/date.yaml``; those inside a title
-   (``《…》``, a DOCUMENT or ORG swallows them) or starting inside a word are dropped;
+   (``《…》``, a DOCUMENT or ORG swallows them) or cutting a jieba word are dropped;
 2. each article's year (``Article.year``, read later by the fact stage) comes from its
    dated lead, else the bulletin, else ``doc.issue_year`` (:func:`dates.article_years`);
 3. each hit is normalized against its article's year; a bare day (``19日``) takes the
@@ -23,6 +23,7 @@ LEAD_SENTENCES = 2  # the dated lead: headline plus the first sentences of the b
 LEAD_CHARS = 150  # lead length when the structure stage found no sentences
 TITLE_MAX = 80  # a 《 further back than this does not enclose the span
 _OPEN, _CLOSE = "《", "》"
+_NUMERALS = frozenset("〇零○一二三四五六七八九十两")
 
 
 def _in_title(text: str, start: int, end: int) -> bool:
@@ -34,10 +35,20 @@ def _in_title(text: str, start: int, end: int) -> bool:
     return right >= 0 and _OPEN not in text[end:right] and "。" not in text[left:right]
 
 
-def _starts_word(doc: Doc, m: DateMatch) -> bool:
-    """A match opening with a word (``上年``, ``年底``) must start at a token boundary."""
+def _on_word_bounds(doc: Doc, bounds: list[int], m: DateMatch) -> bool:
+    """A match opening with a word (``上年``, ``年底``) must not cut a word in two.
+
+    It starts at a token boundary and ends at one, or is the head of a single token
+    (``去年同期``): so ``以上年龄`` and ``三年前年轻人`` hold no date.
+    """
     first = doc.norm[m.start]
-    return first.isascii() or m.start in doc.token_bounds
+    if first.isascii() or first in _NUMERALS:
+        return True
+    if m.start not in doc.token_bounds:
+        return False
+    if m.end in doc.token_bounds or m.end == len(doc.norm):
+        return True
+    return bounds[bisect_left(bounds, m.end) - 1] == m.start
 
 
 def _previous_token(doc: Doc, bounds: list[int], pos: int) -> str:
@@ -83,10 +94,14 @@ def _lead_year(doc: Doc, index: int, anchors: list[tuple[int, int]]) -> int | No
 def extract(doc: Doc) -> list[Hit]:
     """DATE hits over ``doc.norm``; sets ``doc.articles[i].year``."""
     text = doc.norm
-    matches = select(
-        [m for m in scan(text) if not _in_title(text, m.start, m.end) and _starts_word(doc, m)]
-    )
     bounds = sorted(doc.token_bounds)
+    matches = select(
+        [
+            m
+            for m in scan(text)
+            if not _in_title(text, m.start, m.end) and _on_word_bounds(doc, bounds, m)
+        ]
+    )
     anchors: list[tuple[int, int]] = []
     for m in matches:
         year = explicit_year(m.groups)
@@ -108,9 +123,9 @@ def extract(doc: Doc) -> list[Hit]:
         groups = dict(m.groups)
         if "d" in groups and "m" not in groups and article in last_month:
             # A bare day (``19日``) continues the month of the previous date.
-            groups["y"], groups["m"] = last_month[article]
-            if groups["y"] is None:
-                del groups["y"]
+            prev_year, groups["m"] = last_month[article]
+            if prev_year is not None:
+                groups["y"] = prev_year
         iso = resolve(groups, ref_year)
         if "m" in m.groups and "m2" not in m.groups and iso:
             last_month[article] = (iso[:4] if iso[:4].isdigit() else None, m.groups["m"])

@@ -1,0 +1,123 @@
+"""Quantity facts and role facts: metric, place, year, modality from the text around a figure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bulletin_nlp.cli import main
+from bulletin_nlp.evaluate import evaluate
+from bulletin_nlp.ingest import ingest
+from bulletin_nlp.pipeline import process_text
+from bulletin_nlp.store import Store, place_prefix
+
+from .conftest import CORPUS, GOLD
+
+
+def facts_of(text: str) -> list[dict]:
+    return process_text(text, "t.txt").facts
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "value", "year", "modality"),
+    [
+        ("2023年，台州市全市共报名35732人。", "exam_registrants", 35732, 2023, "actual"),
+        ("截至2022年底，温州市拥有持证社工约1.75万人。", "certified_social_workers", 17500, 2022, "actual"),
+        ("2022年，武汉市建成15个区级社会工作服务指导中心。", "guidance_centers", 15, 2022, "actual"),
+        ("2022年，武汉市建成162个街道社会工作服务站、1466个社区社会工作服务室。", "social_work_stations", 162, 2022, "actual"),
+        ("铜仁市到2025年，争取发展社工类社会组织30家。", "social_work_agencies", 30, 2025, "target"),
+        ("2021年，该市提供帮扶资金60万元。", "funding", 600000, 2021, "actual"),
+    ],
+)
+def test_fact_fields(text: str, metric: str, value: int, year: int, modality: str) -> None:
+    fact = facts_of(text)[0]
+    assert (fact["metric"], fact["value"], fact["year"], fact["modality"]) == (metric, value, year, modality)
+
+
+def test_breakdown_parts_inherit_the_total_metric() -> None:
+    text = "2023年，武汉市5629人通过考试，占全省的34.8%，其中，助理社会工作者4792人，社会工作者819人。"
+    facts = facts_of(text)
+    assert [f["metric"] for f in facts] == ["exam_passers", "share", "exam_passers", "exam_passers"]
+    assert facts[2]["qualifier"] == "助理社会工作者"
+
+
+def test_national_scope() -> None:
+    fact = facts_of("2022年，全国共有73.7万人取得社会工作者职业资格证书。")[0]
+    assert fact["place"] == "100000"
+
+
+def test_comparison_base_is_not_the_year() -> None:
+    facts = facts_of("2023年全市共报名35732人，较2022年同比增长115.83%。")
+    assert facts[1]["metric"] == "growth_rate" and facts[1]["year"] == 2023
+
+
+@pytest.mark.parametrize(
+    ("adcode", "prefix"),
+    [("330000", "33"), ("331000", "3310"), ("331002", "331002"), ("100000", "")],
+)
+def test_place_prefix(adcode: str, prefix: str) -> None:
+    assert place_prefix(adcode) == prefix
+
+
+def test_dev_gold_fact_scores_above_floor() -> None:
+    report = evaluate(GOLD)
+    assert report.facts.f1 >= 0.75
+    for name in ("metric", "year", "modality"):
+        assert report.fact_fields[name] >= 0.9, name
+
+
+@pytest.fixture()
+def corpus_db(tmp_path: Path) -> Path:
+    db = tmp_path / "c.db"
+    ingest([CORPUS], db)
+    return db
+
+
+def test_place_filter_includes_sub_places(corpus_db: Path) -> None:
+    store = Store.open(corpus_db)
+    zhejiang = store.facts(place="浙江省")
+    assert zhejiang and all(str(f["place"]).startswith("33") for f in zhejiang)
+    assert {f["place"] for f in zhejiang} >= {"331000", "330300"}
+    taizhou = store.facts(place="331000")
+    assert 0 < len(taizhou) < len(zhejiang)
+
+
+def test_year_range_and_modality_filters(corpus_db: Path) -> None:
+    store = Store.open(corpus_db)
+    targets = store.facts(modality="target", year="2025-2026")
+    assert targets and all(f["modality"] == "target" and 2025 <= f["year"] <= 2026 for f in targets)
+
+
+def test_facts_cli_json_and_csv(corpus_db: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["facts", "--db", str(corpus_db), "--metric", "exam_passers", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert rows and all(r["metric"] == "exam_passers" for r in rows)
+    csv_out = runner.invoke(main, ["facts", "--db", str(corpus_db), "--metric", "exam_passers", "--format", "csv"])
+    assert csv_out.output.count("\n") == len(rows) + 1
+
+
+def test_sql_in_filters_is_data(corpus_db: Path) -> None:
+    out = CliRunner().invoke(main, ["facts", "--db", str(corpus_db), "--org", "x' or '1'='1", "--format", "json"])
+    assert out.exit_code == 0
+    assert json.loads(out.output) == []
+
+
+def test_show_highlights_the_figure(corpus_db: Path) -> None:
+    store = Store.open(corpus_db)
+    fact = next(f for f in store.facts() if f["quantity_text"] == "1700万元")
+    out = CliRunner().invoke(main, ["show", fact["id"][:12], "--db", str(corpus_db)], color=True)
+    assert out.exit_code == 0, out.output
+    assert "\x1b[" in out.output and "1700万元" in out.output
+    raw = (CORPUS / "000_44766cfa53dbf2a3.txt").read_text(encoding="utf-8")
+    line = raw[: raw.index("1700万元")].count("\n") + 1
+    assert f"000_44766cfa53dbf2a3.txt:{line}:" in out.output
+
+
+def test_show_unknown_fact(corpus_db: Path) -> None:
+    out = CliRunner().invoke(main, ["show", "zzzz", "--db", str(corpus_db)])
+    assert out.exit_code == 1 and "no fact with id 'zzzz'" in out.output

@@ -94,7 +94,8 @@ def ingest(paths: tuple[str, ...], db_path: str, issue_year: int | None) -> None
     c = result.counts
     click.echo(
         f"{db_path}: {c['documents']} documents, {c['articles']} articles, "
-        f"{c['sentences']} sentences, {c['mentions']} mentions "
+        f"{c['sentences']} sentences, {c['mentions']} mentions, {c['facts']} facts, "
+        f"{c['roles']} roles "
         f"({len(result.processed)} processed, {len(result.skipped)} unchanged, "
         f"{len(result.failed)} failed)"
     )

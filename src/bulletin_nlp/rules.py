@@ -87,7 +87,8 @@ def load_entries(name: str, model: type[E], directory: Path | None = None) -> tu
 
     Raises :class:`RulesError` listing every invalid entry with its index and id.
     """
-    REGISTRY[name] = model
+    if directory is None:
+        REGISTRY[name] = model
     path = (directory or rules_dir()) / f"{name}.yaml"
     data = _read_yaml(path)
     problems: list[str] = []

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import regex
 from pydantic import BaseModel, ConfigDict
 
-from .doc import Doc
+from .doc import Article, Doc
 from .rules import RuleEntry, load_entries
 from .spans import Hit
 
@@ -35,7 +35,7 @@ class MetricEntry(RuleEntry):
 class FactCueEntry(RuleEntry):
     """A cue list of ``rules/facts.yaml``."""
 
-    kind: Literal["target", "scope", "level", "qualifier", "breakdown", "base", "as_of"]
+    kind: Literal["target", "scope", "level", "qualifier", "breakdown", "base", "as_of", "period"]
     description: str = ""
     words: list[str] = []
     patterns: list[str] = []
@@ -84,6 +84,7 @@ class FactRules:
     breakdown: tuple[str, ...]
     base: tuple[str, ...]
     as_of: tuple[str, ...]
+    period: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +112,7 @@ def fact_rules() -> FactRules:
         breakdown=words("breakdown"),
         base=words("base"),
         as_of=words("as_of"),
+        period=words("period"),
     )
 
 
@@ -192,10 +194,52 @@ def _nearest_before(hits: list[Hit], pos: int, lo: int) -> Hit | None:
     return best
 
 
-def _national_if_said(text: str, start: int, end: int, rules: FactRules) -> str | None:
-    """An article naming no place but speaking of the nation (全国) is about the nation."""
-    words = [w for w, scope in rules.scope.items() if scope == "nation"]
-    return NATIONAL if any(w in text[start:end] for w in words) else None
+def _article_place(text: str, art: Article, places: list[Hit], rules: FactRules) -> str | None:
+    """The article's place, or the nation when the article speaks of 全国 more often than
+    of its own main place (a national report that mentions one province in passing)."""
+    nation_words = [w for w, scope in rules.scope.items() if scope == "nation"]
+    nation = sum(text.count(w, art.start, art.end) for w in nation_words)
+    own = sum(
+        1
+        for h in places
+        if art.start <= h.start < art.end
+        and isinstance(h.norm, dict)
+        and str(h.norm.get("adcode")) == art.place
+    )
+    if nation and nation > own:
+        return NATIONAL
+    return art.place
+
+
+def _adcode(hit: Hit) -> str | None:
+    return str(hit.norm.get("adcode")) if isinstance(hit.norm, dict) else None
+
+
+def _list_place(text: str, places: list[Hit], hit: Hit) -> str | None:
+    """The place of a figure whose nearest place is ``hit``: when ``hit`` ends a list
+    (``王庄镇、小河镇、上乐村镇``) the figure covers them all, so their common ancestor."""
+    members = [hit]
+    ordered = sorted(places, key=lambda h: h.start)
+    i = ordered.index(hit)
+    while i > 0 and text[ordered[i - 1].end : ordered[i].start] in ("、", "和", "及", "与", "，"):
+        i -= 1
+        members.append(ordered[i])
+    codes = [c for c in (_adcode(h) for h in members) if c]
+    if not codes:
+        return None
+    return common_ancestor(codes)
+
+
+def common_ancestor(codes: list[str]) -> str:
+    """The lowest place containing every adcode (``100000`` for different provinces)."""
+    first = codes[0]
+    if all(c == first for c in codes):
+        return first
+    if all(c[:4] == first[:4] for c in codes):
+        return first[:4] + "00"
+    if all(c[:2] == first[:2] for c in codes):
+        return first[:2] + "0000"
+    return NATIONAL
 
 
 def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
@@ -245,15 +289,15 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         place: str | None = None
         scope_word = next((w for w in rules.scope if w in text[cs : q.start]), None)
         if place_hit is not None:
-            place = str(place_hit.norm.get("adcode")) if isinstance(place_hit.norm, dict) else None
+            place = _list_place(text, places, place_hit)
         elif scope_word:
             place = NATIONAL if rules.scope[scope_word] == "nation" else (art.place if art else None)
         else:
             sent_place = _nearest_before(places, q.start, lo)
-            if sent_place is not None and isinstance(sent_place.norm, dict):
-                place = str(sent_place.norm.get("adcode"))
+            if sent_place is not None:
+                place = _list_place(text, places, sent_place)
             elif art is not None:
-                place = art.place or _national_if_said(text, art.start, art.end, rules)
+                place = _article_place(text, art, places, rules)
 
         # Modality: target cues before the figure in its sentence.
         before = text[lo : q.start]
@@ -268,15 +312,23 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
             in_clause = cs <= d.start < ce
             pre = text[max(lo, d.start - 3) : d.start]
             as_of = any(pre.endswith(w) for w in rules.as_of)
-            # Outside the clause only a deadline ("到2025年，…") or an as-of date
-            # ("截至2022年底，…") before the figure counts.
-            if not in_clause and not ((is_target or as_of) and d.end <= q.start):
+            period = any(text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period)
+            # Outside the clause only a deadline ("到2025年，…"), an as-of date
+            # ("截至2022年底，…") or a period ("“十三五”时期，…") before the figure counts.
+            if not in_clause and not ((is_target or as_of or period) and d.end <= q.start):
                 continue
             if any(pre.endswith(b) for b in rules.base):
                 continue  # a comparison base: "较2022年同比增长"
             year = _year_of(str(d.norm), prefer_end=True)
             if year is not None:
                 break
+        article_year = art.year if art is not None else None
+        if year is not None and article_year is not None and year > article_year and not is_target:
+            # A figure tied to a year after the article's own is a plan, not a result.
+            is_target = any(
+                cs <= d.start < ce and (_year_of(str(d.norm), prefer_end=True) or 0) > article_year
+                for d in dates
+            )
         if year is None and art is not None:
             year = art.year
         if year is None:

@@ -251,6 +251,7 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         by_type.setdefault(h.type, []).append(h)
     facts: list[QuantityFact] = []
     previous: list[tuple[Hit, MetricEntry | None, int]] = []  # (hit, metric, sentence start)
+    last_actual_year: dict[int, int] = {}  # article index -> year of its last dated result
     for q in by_type.get("QUANTITY", []):
         norm = q.norm if isinstance(q.norm, dict) else {}
         unit = str(norm.get("unit", ""))
@@ -331,6 +332,12 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
             )
         if year is None and art is not None:
             year = art.year
+        if year is None and not is_target:
+            # An undated figure in an article without a year of its own shares the year of
+            # the last dated result before it in the same article ("截至2023年底，…").
+            year = last_actual_year.get(doc.article_index(q.start))
+        elif year is not None and not is_target:
+            last_actual_year[doc.article_index(q.start)] = year
         if year is None:
             year = doc.issue_year
 

@@ -27,6 +27,27 @@ def db_option(fn: F) -> F:
     )(fn)
 
 
+def model_option(fn: F) -> F:
+    """The shared ``--model/--no-model`` switch of the trained model stage."""
+    return click.option(
+        "--model/--no-model",
+        "use_model",
+        default=True,
+        show_default=True,
+        help="Run the trained NER model beside the rules (docs/model.md).",
+    )(fn)
+
+
+def _model_switch(use_model: bool) -> None:
+    """Turn the model stage off for this process and the workers it starts."""
+    if not use_model:
+        import os
+
+        from .extract.model import ENV_OFF
+
+        os.environ[ENV_OFF] = "1"
+
+
 def _fail(exc: Exception) -> None:
     raise click.ClickException(str(exc))
 
@@ -41,7 +62,8 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (FACTS.md shape).")
 @click.option("--issue-year", type=int, default=None, help="Year of the issue, if no date in text.")
-def extract(paths: tuple[str, ...], as_json: bool, issue_year: int | None) -> None:
+@model_option
+def extract(paths: tuple[str, ...], as_json: bool, issue_year: int | None, use_model: bool) -> None:
     """Extract mentions, facts and roles from bulletin files.
 
     Example: bulletin-nlp extract corpus/000_44766cfa53dbf2a3.txt --json
@@ -52,7 +74,7 @@ def extract(paths: tuple[str, ...], as_json: bool, issue_year: int | None) -> No
     failed = 0
     for path in expand_paths(list(paths)):
         try:
-            doc = process_file(path, issue_year=issue_year)
+            doc = process_file(path, issue_year=issue_year, use_model=use_model)
         except BulletinError as exc:
             click.echo(f"error: {exc}", err=True)
             failed += 1
@@ -76,18 +98,52 @@ def _norm_text(norm: Any) -> str:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
 @click.option("--issue-year", type=int, default=None, help="Year of the issue, if no date in text.")
-def ingest(paths: tuple[str, ...], db_path: str, issue_year: int | None) -> None:
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Extraction processes (one writer); with --dask, workers of a local cluster.",
+)
+@click.option(
+    "--dask", "dask_address", default=None, metavar="ADDRESS",
+    help="Extract on a dask.distributed cluster: scheduler address or 'local' (extra: dask).",
+)
+@click.option(
+    "--progress/--no-progress", default=None,
+    help="Force the progress bar on, or all progress output off (default: a bar on a "
+    "terminal, plain log lines otherwise).",
+)
+@model_option
+def ingest(
+    paths: tuple[str, ...],
+    db_path: str,
+    issue_year: int | None,
+    workers: int,
+    dask_address: str | None,
+    progress: bool | None,
+    use_model: bool,
+) -> None:
     """Process bulletin files or folders into the database; unchanged files are skipped.
 
-    Example: bulletin-nlp ingest corpus/ --db bulletins.db
+    Reads .txt, .md (UTF-8, GB18030, UTF-16...), .html and .pdf (extra: pdf). A run can be
+    killed at any moment; the next one finishes the rest. See docs/batch.md.
+
+    Example: bulletin-nlp ingest corpus/ --db bulletins.db --workers 2
     """
     from .ingest import ingest as run_ingest
 
+    _model_switch(use_model)
     def report(name: str, reason: str) -> None:
         click.echo(f"error: {reason}", err=True)
 
     try:
-        result = run_ingest(list(paths), db_path, issue_year=issue_year, on_error=report)
+        result = run_ingest(
+            list(paths),
+            db_path,
+            issue_year=issue_year,
+            on_error=report,
+            workers=workers,
+            dask=dask_address,
+            progress=progress,
+        )
     except BulletinError as exc:
         _fail(exc)
         return
@@ -97,7 +153,7 @@ def ingest(paths: tuple[str, ...], db_path: str, issue_year: int | None) -> None
         f"{c['sentences']} sentences, {c['mentions']} mentions, {c['facts']} facts, "
         f"{c['roles']} roles "
         f"({len(result.processed)} processed, {len(result.skipped)} unchanged, "
-        f"{len(result.failed)} failed)"
+        f"{len(result.failed)} failed) in {result.seconds:.1f}s"
     )
     if result.failed:
         sys.exit(1)
@@ -130,7 +186,7 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
 FACT_COLUMNS = (
     "id", "doc", "metric", "subject", "value", "unit", "approx", "place", "place_name",
     "org", "year", "modality", "qualifier", "quantity_text", "evidence_text",
-    "quantity_start", "quantity_end", "evidence_start", "evidence_end",
+    "quantity_start", "quantity_end", "evidence_start", "evidence_end", "review_status",
 )
 _APPROX = {"about": "约", "over": ">", "under": "<", "exact": ""}
 
@@ -243,14 +299,180 @@ def show(fact_id: str, db_path: str) -> None:
     click.echo(f"at        {row['path']}:{line}:{column}")
 
 
+@main.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata JSON and exit.")
+def serve(db_path: str, port: int, print_metadata: bool) -> None:
+    """Browse the database in Datasette on 127.0.0.1 (needs the [serve] extra).
+
+    Example: bulletin-nlp serve --db bulletins.db --port 8001
+    """
+    from .serve import build_metadata, prepare
+    from .serve import serve as run_server
+    from .store import Store
+
+    try:
+        if print_metadata:
+            store = Store.open_existing(db_path)
+            prepare(store)
+            click.echo(json.dumps(build_metadata(store), ensure_ascii=False, indent=1))
+            return
+        run_server(db_path, port, on_ready=lambda url: click.echo(f"Serving {url} (Ctrl+C stops)"))
+    except BulletinError as exc:
+        _fail(exc)
+
+
+def fact_filters(fn: F) -> F:
+    """The filters of ``facts``, shared by ``export``."""
+    options = [
+        click.option("--metric", default=None, help="Metric id (see rules/metrics.yaml)."),
+        click.option("--place", default=None, help="Place name or adcode; includes places below it."),
+        click.option("--year", default=None, help="YYYY or YYYY-YYYY."),
+        click.option("--org", default=None, help="Organization (canonical name or part of it)."),
+        click.option("--modality", type=click.Choice(["actual", "target"]), default=None),
+        click.option("--limit", type=int, default=None),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
+@click.option("--out", required=True, help="Output file ('-' for stdout; not for parquet).")
+@fact_filters
+def export(db_path: str, fmt: str, out: str, **filters: Any) -> None:
+    """Export facts with their raw evidence text and offsets (parquet needs the [parquet] extra).
+
+    Example: bulletin-nlp export --db bulletins.db --format csv --out facts.csv --place 浙江省
+    """
+    from .export import export as run_export
+    from .store import Store
+
+    try:
+        count = run_export(Store.open_existing(db_path), fmt, out, **filters)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    if out != "-":
+        click.echo(f"{out}: {count} facts")
+
+
+@main.command("check")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON Lines.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when there is any finding.")
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    help="Date deadlines are judged against (default: today).",
+)
+def check_cmd(db_path: str, as_json: bool, strict: bool, today: Any) -> None:
+    """Find facts that do not add up: breakdowns, shares, growth rates, conflicting
+    figures across articles, implausible values, targets past their deadline.
+
+    Example: bulletin-nlp check --db bulletins.db --strict
+    """
+    from .check import check
+    from .store import Store
+
+    try:
+        findings = check(Store.open_existing(db_path), today.date() if today else None)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    for finding in findings:
+        if as_json:
+            click.echo(finding.model_dump_json())
+            continue
+        click.echo(f"{finding.severity}: [{finding.kind}] {finding.message}")
+        for f in finding.facts:
+            evidence = "".join(f.evidence_text.split())
+            click.echo(f"    {f.id[:10]}  {f.doc}:{f.quantity_start}-{f.quantity_end}  {evidence}")
+    if not as_json:
+        click.echo(f"{len(findings)} findings")
+    if strict and findings:
+        sys.exit(1)
+
+
+@main.command()
+@db_option
+@click.option("--port", default=8002, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--reviewer", default=None, help="Who decides (default: the login name).")
+@click.option("--export", "export_path", default=None, type=click.Path(dir_okay=False),
+              help="Write every decision to this JSON Lines file and exit.")
+@click.option("--import", "import_path", default=None,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Apply the decisions of a JSON Lines export and exit.")
+def review(
+    db_path: str, port: int, reviewer: str | None, export_path: str | None, import_path: str | None
+) -> None:
+    """Review facts in the browser (127.0.0.1): accept, reject or correct them; or move
+    decisions between databases with --export / --import. See docs/editors.md.
+
+    Example: bulletin-nlp review --db bulletins.db --port 8002
+    """
+    from .store import Store
+
+    try:
+        if export_path or import_path:
+            from .review import export_decisions, import_decisions
+
+            store = Store.open_existing(db_path)
+            if import_path:
+                r = import_decisions(store, import_path)
+                click.echo(
+                    f"{import_path}: {r.applied} applied, {r.reattached} re-attached, "
+                    f"{r.pending} waiting for their bulletin, {r.kept_newer} older than ours"
+                )
+            if export_path:
+                count = export_decisions(store, export_path)
+                click.echo(f"{export_path}: {count} decisions")
+            return
+        from .server import serve as run_review
+
+        run_review(
+            db_path, port, reviewer,
+            on_ready=lambda url: click.echo(f"Reviewing at {url} (Ctrl+C stops)"),
+        )
+    except BulletinError as exc:
+        _fail(exc)
+
+
+@main.command()
+@db_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def report(db_path: str, out: str) -> None:
+    """Write the review view as one self-contained static HTML file (no buttons).
+
+    Example: bulletin-nlp report --db bulletins.db --out report.html
+    """
+    from .report import write_report
+    from .store import Store
+
+    try:
+        count = write_report(Store.open_existing(db_path), out)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{out}: {count} bulletins")
+
+
 @main.command("eval")
 @click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--corpus", "corpus_dir", default=None, type=click.Path(exists=True, file_okay=False))
 @click.option("--errors", "show_errors", is_flag=True, help="List every disagreement.")
 @click.option("--type", "only_type", default=None, help="With --errors: one mention type.")
 @click.option("--json", "as_json", is_flag=True)
+@model_option
 def eval_cmd(
-    gold_dir: str, corpus_dir: str | None, show_errors: bool, only_type: str | None, as_json: bool
+    gold_dir: str,
+    corpus_dir: str | None,
+    show_errors: bool,
+    only_type: str | None,
+    as_json: bool,
+    use_model: bool,
 ) -> None:
     """Score extraction against gold annotations (per-type P/R/F1, value accuracy, facts, roles).
 
@@ -259,7 +481,7 @@ def eval_cmd(
     from .evaluate import evaluate, overall
 
     try:
-        report = evaluate(gold_dir, corpus_dir)
+        report = evaluate(gold_dir, corpus_dir, use_model=use_model)
     except BulletinError as exc:
         _fail(exc)
         return

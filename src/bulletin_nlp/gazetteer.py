@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import gc
-from collections import defaultdict
+import re  # stdlib re: this one big findall runs faster than with regex
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -128,7 +129,9 @@ class Gazetteer:
         self.by_adcode: dict[str, Place] = {}  # provinces, cities, counties
         self.by_full_name: dict[str, Place] = {}
         self.places: list[Place] = []
-        self.variants: dict[str, list[Variant]] = defaultdict(list)
+        self._variants: dict[str, list[Variant]] = {}
+        self._pending: dict[str, list[str]] = {}  # township name -> area codes, made lazily
+        self._node: dict[str, Place | None] = {}
         self.compound_only = frozenset(s for r in self._of("compound_only") for s in r.surfaces)
         self.surnames = frozenset(s for r in self._of("surname_guard") for s in r.surfaces)
         self.stop_phrases = tuple(s for r in self._of("stop_phrase") for s in r.surfaces)
@@ -136,6 +139,7 @@ class Gazetteer:
         self.township_suffixes = tuple(s for r in townships for s in r.suffixes)
         self.township_min_stem = min((r.min_stem for r in townships), default=2)
         self.township_rule = townships[0].id if townships else "township"
+        self._exclude = [(r.levels, regex.compile(r.pattern or "")) for r in self._of("exclude")]
         self._build()
 
     def _of(self, kind: str) -> list[PlaceRule]:
@@ -144,9 +148,7 @@ class Gazetteer:
     # -- building ----------------------------------------------------------------------------
 
     def _excluded(self, name: str, level: str) -> bool:
-        return any(
-            level in r.levels and regex.search(r.pattern or "", name) for r in self._of("exclude")
-        )
+        return any(level in levels and pattern.search(name) for levels, pattern in self._exclude)
 
     def _add(self, place: Place) -> None:
         self.places.append(place)
@@ -158,7 +160,7 @@ class Gazetteer:
     def _add_variant(self, surface: str, variant: Variant) -> None:
         if surface in self.compound_only:
             variant = Variant(variant.place, variant.rule_id, False)
-        known = self.variants[surface]
+        known = self._variants.setdefault(surface, [])
         if all(v.place is not variant.place for v in known):
             known.append(variant)
 
@@ -179,13 +181,21 @@ class Gazetteer:
                 node[row["code"]] = parent
                 continue
             place = Place(
-                row["name"], parent.full_name + row["name"], row["code"] + "00", "city", parent.adcode
+                row["name"],
+                parent.full_name + row["name"],
+                row["code"] + "00",
+                "city",
+                parent.adcode,
             )
             self._add(place)
             node[row["code"]] = place
         for row in _read("areas.csv"):
             parent = node[row["cityCode"]] or node[row["provinceCode"]]
-            if parent is None or row["name"] == parent.name or self._excluded(row["name"], "county"):
+            if (
+                parent is None
+                or row["name"] == parent.name
+                or self._excluded(row["name"], "county")
+            ):
                 # A city without counties lists itself once more (441900 东莞市).
                 node[row["code"]] = parent
                 continue
@@ -203,20 +213,29 @@ class Gazetteer:
             self._add_variant(rule.alias or "", Variant(target, rule.id, rule.standalone))
 
     def _add_townships(self, node: dict[str, Place | None]) -> None:
-        # 41k rows: kept lean, this loop is most of the build time.
-        suffixes = sorted(self.township_suffixes, key=len, reverse=True)
-        for row in _read("streets.csv"):
-            name = row["name"]
-            suffix = next((s for s in suffixes if name.endswith(s)), None)
-            parent = node.get(row["areaCode"])
-            if suffix is None or parent is None or parent.level == "province":
+        """Note township names only; their places are made on first use (41k rows, most of
+        which no text ever names, would double the build time)."""
+        self._node = node
+        text = (DATA_DIR / "streets.csv").read_text(encoding="utf-8")
+        # One C-level pass over lines code,"name",areaCode,... keeping the suffixes we match.
+        suffix = "|".join(re.escape(s) for s in self.township_suffixes)
+        rows = re.findall(rf'^\d+,"([^"\n]*(?:{suffix}))",(\d+),', text, flags=re.M)
+        for name, area in rows:
+            self._pending.setdefault(name, []).append(area)
+
+    def _make_townships(self, name: str) -> None:
+        suffix = max((s for s in self.township_suffixes if name.endswith(s)), key=len)
+        standalone = len(name) - len(suffix) >= self.township_min_stem
+        standalone = standalone and name not in self.compound_only
+        known = self._variants.setdefault(name, [])
+        for area in self._pending.pop(name, ()):
+            parent = self._node.get(area)
+            if parent is None or parent.level == "province":
                 continue
             place = Place(name, parent.full_name + name, parent.adcode, "township", parent.adcode)
             self.places.append(place)
             self.by_full_name.setdefault(place.full_name, place)
-            standalone = len(name) - len(suffix) >= self.township_min_stem
-            standalone = standalone and name not in self.compound_only
-            self.variants[name].append(Variant(place, self.township_rule, standalone))
+            known.append(Variant(place, self.township_rule, standalone))
 
     def _add_short_forms(self) -> None:
         rules = [(r, regex.compile(r.pattern or "")) for r in self._of("short_form")]
@@ -236,12 +255,29 @@ class Gazetteer:
 
     @cached_property
     def max_len(self) -> int:
-        return max(len(s) for s in self.variants)
+        return max(len(s) for s in self.surfaces())
+
+    def surfaces(self) -> set[str]:
+        """Every surface form of every place (townships included)."""
+        return set(self._variants) | set(self._pending)
+
+    def variants_of(self, surface: str) -> list[Variant]:
+        """The places a surface may name, with how (official name, short form, alias)."""
+        if surface in self._pending:
+            self._make_townships(surface)
+        return self._variants.get(surface, [])
+
+    @cached_property
+    def variants(self) -> Mapping[str, list[Variant]]:
+        """Read-only mapping surface -> variants (townships made on first access)."""
+        return _VariantIndex(self)
 
     def ancestors(self, place: Place) -> tuple[str, ...]:
         """Adcodes of the place and every place above it, innermost first."""
+        if place.level == "township":  # it shares its county's adcode
+            return self.ancestors(self.by_adcode[place.adcode])
         chain = [place.adcode]
-        parent = place.parent if place.level != "township" else None
+        parent = place.parent
         while parent is not None:
             chain.append(parent)
             parent = self.by_adcode[parent].parent
@@ -265,7 +301,7 @@ class Gazetteer:
         """
         group, decided = list(candidates), 0
         for ctx in context:
-            if len(group) == 1:
+            if len(group) == 1 and decided:
                 break
             scores = [self.shared(p, ctx) for p in group]
             best = max(scores)
@@ -297,7 +333,7 @@ class Gazetteer:
 
     def standalone(self, surface: str) -> list[Place]:
         """Places a surface may name on its own."""
-        return [v.place for v in self.variants.get(surface, ()) if v.standalone]
+        return [v.place for v in self.variants_of(surface) if v.standalone]
 
     def parse(self, text: str, context: list[Place] | None = None) -> list[Place] | None:
         """Split a compound name (浙江台州, 浚县王庄镇) into its chain of nested places.
@@ -309,7 +345,7 @@ class Gazetteer:
         i = 0
         while i < len(text):
             for j in range(min(len(text), i + self.max_len), i + 1, -1):
-                variants = self.variants.get(text[i:j], [])
+                variants = self.variants_of(text[i:j])
                 if chain:
                     fits = [v.place for v in variants if self.within(v.place, chain[-1])]
                 else:
@@ -321,6 +357,28 @@ class Gazetteer:
             else:
                 return None
         return chain or None
+
+
+class _VariantIndex(Mapping[str, list[Variant]]):
+    """``gazetteer().variants``: a mapping view that makes township places on demand."""
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self._gaz = gaz
+
+    def __getitem__(self, surface: str) -> list[Variant]:
+        found = self._gaz.variants_of(surface)
+        if not found:
+            raise KeyError(surface)
+        return found
+
+    def __contains__(self, surface: object) -> bool:
+        return isinstance(surface, str) and bool(self._gaz.variants_of(surface))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._gaz.surfaces())
+
+    def __len__(self) -> int:
+        return len(self._gaz.surfaces())
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,8 @@
-"""Ingest bulletin files into the store: skip unchanged ones, report failures per file."""
+"""Ingest bulletin files into the store: skip unchanged ones, report failures per file.
+
+The orchestration (parallel workers, dask, progress, the ``runs`` table) lives in
+:mod:`bulletin_nlp.batch`; this is the library entry point the CLI wraps.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from .errors import BulletinError
-from .io import expand_paths, read_text
-from .rules import ruleset_version
-from .store import Store
 
 
 class IngestResult(BaseModel):
@@ -22,6 +21,9 @@ class IngestResult(BaseModel):
     skipped: list[str] = Field(default_factory=list)
     failed: dict[str, str] = Field(default_factory=dict)
     counts: dict[str, int] = Field(default_factory=dict)
+    run_id: int = 0
+    seconds: float = 0.0
+    chars: int = 0
 
 
 def ingest(
@@ -30,29 +32,33 @@ def ingest(
     *,
     issue_year: int | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    workers: int = 1,
+    dask: str | None = None,
+    progress: bool | None = False,
 ) -> IngestResult:
-    """Process files (or folders of them) into the database at ``db_path``."""
-    import hashlib
+    """Process files (or folders of them) into the database at ``db_path``.
 
-    from .pipeline import process_text
+    Unchanged files (same bytes, pipeline and ruleset version) are skipped without
+    loading the pipeline; ``workers`` > 1 extracts in a process pool, ``dask`` (an
+    address or ``local``) on a dask cluster; either way this process alone writes.
+    """
+    from .batch import run_batch
 
-    store = Store.open(db_path)
-    ruleset = ruleset_version()
-    result = IngestResult()
-    for path in expand_paths(list(paths)):
-        name = str(path)
-        try:
-            text, enc = read_text(path)
-            sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if store.is_current(name, sha, ruleset):
-                result.skipped.append(name)
-                continue
-            doc = process_text(text, name, encoding=enc, issue_year=issue_year)
-            store.write_document(doc, ruleset)
-            result.processed.append(name)
-        except BulletinError as exc:
-            result.failed[name] = str(exc)
-            if on_error:
-                on_error(name, str(exc))
-    result.counts = store.counts()
-    return result
+    stats, counts = run_batch(
+        paths,
+        db_path,
+        issue_year=issue_year,
+        workers=workers,
+        dask=dask,
+        progress=progress,
+        on_error=on_error,
+    )
+    return IngestResult(
+        processed=stats.processed,
+        skipped=stats.skipped,
+        failed=stats.failed,
+        counts=counts,
+        run_id=stats.run_id,
+        seconds=round(stats.seconds, 3),
+        chars=stats.chars,
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 
 import regex
 
@@ -23,6 +24,12 @@ CLAUSE = frozenset("，、；：,;:")
 CLAUSE_INSIDE = frozenset("，；")
 _ASCII_PUNCT = {",": "，", "(": "（", ")": "）", ";": "；", ":": "：", "!": "！", "?": "？"}
 _QUOTES = {"「": "“", "」": "”", "『": "‘", "』": "’"}
+_SPACE_RE = regex.compile("[" + regex.escape("".join(sorted(WHITESPACE))) + "]")
+_NON_SPACE_RE = regex.compile("[^" + regex.escape("".join(sorted(WHITESPACE))) + "]")
+# Every character fold_char may change; a line without any is kept as it is.
+_FOLDABLE_RE = regex.compile(
+    "[\uff01-\uff5e\r" + regex.escape("".join(sorted(set(_QUOTES) | set(_ASCII_PUNCT)))) + "]"
+)
 # Table-of-contents and page markers: "社会工作者打通为民服务最后一米 08 版", "- 3 -".
 PAGE_MARKER = regex.compile(r"(?:^|[ \t\u3000]+)(?:第\s*)?\d{1,3}\s*版\s*$")
 PAGE_NUMBER_LINE = regex.compile(r"^\s*(?:[-—－]\s*\d{1,3}\s*[-—－]|第\s*\d{1,3}\s*页)\s*$")
@@ -37,10 +44,13 @@ class Line:
     newline: int | None  # raw offset of the line's "\n" (or lone "\r"), None at EOF
     width: int  # display columns of the raw content (CJK counts 2)
     had_marker: bool = False
+    _text: str | None = None  # cache: lines are read many times while joining
 
     @property
     def text(self) -> str:
-        return "".join(c for _i, c in self.chars)
+        if self._text is None:
+            self._text = "".join(map(itemgetter(1), self.chars))
+        return self._text
 
 
 def fold_char(ch: str, prev: str, nxt: str) -> str:
@@ -64,8 +74,19 @@ def fold_char(ch: str, prev: str, nxt: str) -> str:
     return ch
 
 
+class _Widths(dict[str, int]):
+    """Display width per character, looked up once per distinct character."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def _is_ascii_letter(ch: str) -> bool:
@@ -103,7 +124,8 @@ def _split_lines(raw: str) -> list[Line]:
                 break
             kept, had_marker = kept[: m.start()], True
         chars = _squeeze(pos, kept)
-        lines.append(Line(chars, newline, _width("".join(c for _i, c in chars)), had_marker))
+        text = "".join(map(itemgetter(1), chars))
+        lines.append(Line(chars, newline, _width(text), had_marker, text))
         if newline is None:
             break
         pos = nxt
@@ -112,22 +134,34 @@ def _split_lines(raw: str) -> list[Line]:
 
 def _squeeze(base: int, text: str) -> list[tuple[int, str]]:
     """Drop whitespace (except between two Latin letters) and fold characters."""
-    chars: list[tuple[int, str]] = []
-    stripped = [(base + i, c) for i, c in enumerate(text)]
-    for k, (idx, ch) in enumerate(stripped):
-        if ch in WHITESPACE:
-            prev = chars[-1][1] if chars else ""
-            nxt = next((c for _j, c in stripped[k + 1 :] if c not in WHITESPACE), "")
-            if prev and nxt and _is_ascii_letter(prev) and _is_ascii_letter(nxt):
-                if chars[-1][1] != " ":
-                    chars.append((idx, " "))
-            continue
-        chars.append((idx, ch))
-    out: list[tuple[int, str]] = []
-    for k, (idx, ch) in enumerate(chars):
-        prev = chars[k - 1][1] if k else ""
-        nxt = chars[k + 1][1] if k + 1 < len(chars) else ""
-        out.append((idx, fold_char(ch, prev, nxt)))
+    squeezed = text
+    if _SPACE_RE.search(text) is None:  # most lines: nothing to drop
+        chars = list(zip(range(base, base + len(text)), text, strict=True))
+    else:
+        chars = []
+        for k, ch in enumerate(text):
+            if ch in WHITESPACE:
+                prev = chars[-1][1] if chars else ""
+                m = _NON_SPACE_RE.search(text, k + 1)
+                nxt = m.group() if m else ""
+                if prev and nxt and _is_ascii_letter(prev) and _is_ascii_letter(nxt):
+                    if chars[-1][1] != " ":
+                        chars.append((base + k, " "))
+                continue
+            chars.append((base + k, ch))
+        squeezed = "".join(map(itemgetter(1), chars))
+    out = chars
+    # fold_char returns every other character as it is: visit only the foldable ones,
+    # with their unfolded neighbours as context.
+    for m in _FOLDABLE_RE.finditer(squeezed):
+        k = m.start()
+        prev = squeezed[k - 1] if k else ""
+        nxt = squeezed[k + 1 : k + 2]
+        folded = fold_char(squeezed[k], prev, nxt)
+        if folded != squeezed[k]:
+            if out is chars:
+                out = list(chars)
+            out[k] = (chars[k][0], folded)
     return out
 
 
@@ -217,7 +251,10 @@ def _merge(lines: list[Line], joins: list[bool]) -> list[Line]:
         if out and joins and joins[i]:
             last = out[-1]
             chars = last.chars + line.chars
-            out[-1] = Line(chars, line.newline, _width("".join(c for _i, c in chars)), line.had_marker)
+            # Widths add up character by character, so the joined line's is the sum.
+            out[-1] = Line(
+                chars, line.newline, last.width + line.width, line.had_marker, last.text + line.text
+            )
         else:
             if gap is not None:
                 out.append(gap)

@@ -12,6 +12,7 @@ from . import PIPELINE_VERSION
 from .doc import Doc
 from .errors import OffsetError
 from .extract import STAGES
+from .extract.model import enabled as model_enabled
 from .facts import build_quantity_facts, build_role_facts, fact_dict, role_dict
 from .io import read_text
 from .normalize import fold, normalize
@@ -43,13 +44,23 @@ def process_text(
     encoding: str = "utf-8",
     issue_year: int | None = None,
     stages: tuple[str, ...] | None = None,
+    use_model: bool | None = None,
 ) -> Doc:
-    """Run the whole pipeline over ``text``; return the :class:`Doc` with its mentions."""
+    """Run the whole pipeline over ``text``; return the :class:`Doc` with its mentions.
+
+    ``use_model``: run the trained model stage (default: on unless the environment
+    variable ``BULLETIN_NLP_NO_MODEL`` is set, which ``--no-model`` does for worker
+    processes too).
+    """
+    if use_model is None:
+        use_model = model_enabled()
     doc = Doc(path=name, raw=text, encoding=encoding, issue_year=issue_year)
     doc.norm, doc.nmap = normalize(text)
     analyze(doc)
     for stage_name, module in _stage_modules():
         if stages is not None and stage_name not in stages:
+            continue
+        if stage_name == "model" and not use_model:
             continue
         doc.hits.extend(module.extract(doc))
     kept = resolve_overlaps(doc.hits)
@@ -59,10 +70,12 @@ def process_text(
     return doc
 
 
-def process_file(path: str | Path, *, issue_year: int | None = None) -> Doc:
+def process_file(
+    path: str | Path, *, issue_year: int | None = None, use_model: bool | None = None
+) -> Doc:
     """Read and process one bulletin file."""
     text, enc = read_text(path)
-    return process_text(text, str(path), encoding=enc, issue_year=issue_year)
+    return process_text(text, str(path), encoding=enc, issue_year=issue_year, use_model=use_model)
 
 
 def to_mentions(doc: Doc, hits: list[Hit]) -> list[Mention]:
@@ -86,7 +99,11 @@ def to_mentions(doc: Doc, hits: list[Hit]) -> list[Mention]:
                 norm=hit.norm,
                 extractor=hit.extractor,
                 rule_id=hit.rule_id,
-                ruleset_version=version if hit.extractor == "rule" else PIPELINE_VERSION,
+                ruleset_version=(
+                    version
+                    if hit.extractor == "rule"
+                    else str(hit.attrs.get("version", PIPELINE_VERSION))
+                ),
                 score=hit.score,
             )
         )

@@ -17,6 +17,9 @@ def check_rules(directory: Path | None = None) -> dict[str, int]:
     from .pipeline import process_text
 
     process_text("2022年4月26日，民政部发布数据。")
+    from .check import check_rules as _check_vocabulary  # `check` reads rules/check.yaml
+
+    _check_vocabulary()
     folder = directory or rules_dir()
     problems: list[str] = []
     counts: dict[str, int] = {}

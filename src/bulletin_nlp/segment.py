@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 _lock = threading.Lock()
@@ -79,11 +81,12 @@ def pos_tokenize(text: str) -> list[tuple[str, str, int, int]]:
     """
     global _pos_tokenizer
     if _pos_tokenizer is None:
+        base = get_tokenizer()  # outside the lock: get_tokenizer takes it too
         with _lock:
             if _pos_tokenizer is None:
                 import jieba.posseg
 
-                _pos_tokenizer = jieba.posseg.POSTokenizer(get_tokenizer())
+                _pos_tokenizer = jieba.posseg.POSTokenizer(base)
     out: list[tuple[str, str, int, int]] = []
     pos = 0
     for pair in _pos_tokenizer.cut(text, HMM=True):
@@ -91,3 +94,79 @@ def pos_tokenize(text: str) -> list[tuple[str, str, int, int]]:
         out.append((pair.word, pair.flag, pos, end))
         pos = end
     return out
+
+
+class TokenBounds(AbstractSet[int]):
+    """The offsets where jieba tokens of ``text`` start or end, computed lazily.
+
+    jieba cuts a text into runs of Han characters, letters and digits (its
+    ``re_han_default``) and segments each run on its own; every other character is a
+    token by itself (``\\r\\n`` is one). So a membership test only needs the run around
+    the offset: extractors ask about a few offsets per sentence, and most runs are never
+    segmented at all. The result equals the boundaries of :func:`tokenize` over the
+    whole text.
+    """
+
+    def __init__(self, text: str):
+        import jieba
+
+        self.text = text
+        spans = [m.span() for m in jieba.re_han_default.finditer(text)]
+        self._starts = [s for s, _e in spans]
+        self._ends = [e for _s, e in spans]
+        self._inner: dict[int, list[int]] = {}  # run index -> sorted interior boundaries
+
+    def _run(self, pos: int) -> int:
+        """Index of the run with start <= pos < end, or -1."""
+        i = bisect_right(self._starts, pos) - 1
+        return i if i >= 0 and pos < self._ends[i] else -1
+
+    def _interior(self, i: int) -> list[int]:
+        found = self._inner.get(i)
+        if found is None:
+            start, end = self._starts[i], self._ends[i]
+            found = []
+            pos = start
+            for word in get_tokenizer().cut(self.text[start:end], HMM=True):
+                pos += len(word)
+                found.append(pos)
+            found.pop()  # the run's end
+            self._inner[i] = found
+        return found
+
+    def __contains__(self, pos: object) -> bool:
+        if not isinstance(pos, int) or not self.text or not 0 <= pos <= len(self.text):
+            return False
+        i = self._run(pos)
+        if i >= 0 and pos > self._starts[i]:
+            inner = self._interior(i)
+            k = bisect_left(inner, pos)
+            return k < len(inner) and inner[k] == pos
+        return not (0 < pos < len(self.text) and self.text[pos - 1 : pos + 1] == "\r\n")
+
+    def prev(self, pos: int) -> int | None:
+        """The largest boundary below ``pos`` (None if there is none)."""
+        q = min(pos, len(self.text) + 1) - 1
+        if q < 0 or not self.text:
+            return None
+        if q == len(self.text):
+            return q
+        i = self._run(q)
+        if i >= 0:
+            inner = self._interior(i)
+            k = bisect_right(inner, q)
+            return inner[k - 1] if k else self._starts[i]
+        if q > 0 and self.text[q - 1 : q + 1] == "\r\n":
+            return q - 1
+        return q
+
+    def _all(self) -> list[int]:
+        if not self.text:
+            return []
+        return sorted(b for b in range(len(self.text) + 1) if b in self)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())

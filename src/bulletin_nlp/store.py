@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from . import PIPELINE_VERSION
-from .doc import Doc
 from .errors import StoreError
+
+if TYPE_CHECKING:  # read commands (facts, search) stay light: no pydantic import
+    from .doc import Doc
 
 SCHEMA_VERSION = 1
 
@@ -27,18 +30,14 @@ def stable_id(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:20]
 
 
+# Runs of ASCII letters/digits, and of other alphanumeric (CJK) characters: in ``re``,
+# ``[^\W_]`` is exactly ``str.isalnum``.
+_RUN_RE = re.compile(r"[A-Za-z0-9]+|[^\W_\x00-\x7f]+")
+
+
 def _runs(text: str) -> list[tuple[str, bool]]:
     """Split text into (run, is_cjk) runs of Latin/digit words and of CJK characters."""
-    runs: list[tuple[str, bool]] = []
-    for ch in text:
-        kind = None if not ch.isalnum() else not ch.isascii()
-        if kind is None:
-            runs.append(("", False))
-        elif runs and runs[-1][0] and runs[-1][1] == kind:
-            runs[-1] = (runs[-1][0] + ch, kind)
-        else:
-            runs.append((ch, kind))
-    return [r for r in runs if r[0]]
+    return [(run, not run[0].isascii()) for run in _RUN_RE.findall(text)]
 
 
 def _tokens(text: str, *, query: bool = False) -> list[str]:
@@ -96,9 +95,16 @@ class Store:
         try:
             conn = sqlite3.connect(str(p), timeout=30)
             db = sqlite_utils.Database(conn)
+            # WAL: readers never block the writer, and a killed writer leaves the database
+            # consistent (the last transaction is simply absent). NORMAL sync is safe in
+            # WAL against process crashes; only a power loss may drop the last commits.
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
             store = cls(db, str(p))
-            store._ensure_schema()
+            with db.atomic():  # schema creation is all or nothing, even under SIGKILL
+                store._ensure_schema()
+                store._ensure_batch_schema()
+                store._ensure_review_schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{p}: not a usable SQLite database ({exc})") from None
         return store
@@ -240,7 +246,174 @@ class Store:
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._create_views()
 
+    def _ensure_batch_schema(self) -> None:
+        """Columns and tables of batch ingest, added to older databases too."""
+        db = self.db
+        have = {c.name for c in db["documents"].columns}
+        for column in ("source_sha256", "format", "model_version"):
+            if column not in have:
+                db.execute(f"alter table documents add column [{column}] text")
+        if "runs" not in db.table_names():
+            db["runs"].create(
+                {
+                    "id": int,
+                    "started_at": str,
+                    "finished_at": str,
+                    "status": str,  # running, done, failed (some files), interrupted
+                    "pipeline_version": str,
+                    "ruleset_version": str,
+                    "executor": str,  # serial, processes, dask <address>
+                    "workers": int,
+                    "files": int,
+                    "processed": int,
+                    "skipped": int,
+                    "failed": int,
+                    "chars": int,
+                    "seconds": float,
+                    "failures": str,  # JSON {path: reason}
+                },
+                pk="id",
+            )
+
+    def _ensure_review_schema(self) -> None:
+        """The ``reviews`` table (an editor's decision per fact, see review.py) and a
+        ``facts_view`` showing it, added to older databases too."""
+        self._create_reviews_table()
+        columns = [r[1] for r in self.db.execute("pragma table_info(facts_view)")]
+        if "review_note" not in columns:
+            self.db.execute("drop view if exists facts_view")
+            self._create_views()
+
+    def _create_reviews_table(self) -> None:
+        # Keyed by the fact's stable id; the anchor columns (document name, figure and
+        # evidence text) let a decision follow its fact when an updated bulletin changes
+        # the ids. Correction columns are null where the editor kept the extracted value.
+        self.db.execute(
+            """create table if not exists reviews (
+                fact_id text primary key,
+                doc_name text, doc_sha256 text,
+                quantity_text text, evidence_text text, quantity_start integer,
+                status text not null, value real, metric text, place text, place_name text,
+                year integer,
+                note text, reviewer text, decided_at text, original text)"""
+        )
+
+    # -- runs --------------------------------------------------------------------
+
+    def start_run(self, ruleset: str, executor: str, workers: int, files: int) -> int:
+        """Record a run as started; runs left ``running`` by a killed process are closed."""
+        conn = self.db.conn
+        with conn:
+            conn.execute("update runs set status = 'interrupted' where status = 'running'")
+            cur = conn.execute(
+                "insert into runs (started_at, status, pipeline_version, ruleset_version, "
+                "executor, workers, files, processed, skipped, failed, chars) "
+                "values (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0)",
+                [_now(), PIPELINE_VERSION, ruleset, executor, workers, files],
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, **fields: Any) -> None:
+        """Store a run's final counts (``processed``, ``failures`` as a dict...)."""
+        if isinstance(fields.get("failures"), dict):
+            fields["failures"] = json.dumps(fields["failures"], ensure_ascii=False)
+        fields.setdefault("finished_at", _now())
+        sets = ", ".join(f"[{k}] = ?" for k in fields)
+        with self.db.conn:
+            self.db.conn.execute(f"update runs set {sets} where id = ?", [*fields.values(), run_id])
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest runs, newest first."""
+        return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
+
     # -- writing -----------------------------------------------------------------
+
+    def current_sources(self) -> dict[str, tuple[str | None, str, str, str | None]]:
+        """path -> (source sha256, pipeline, ruleset and model version) of every document.
+
+        One query for the whole batch, so skipping unchanged files costs a dict lookup.
+        """
+        return {
+            r[0]: (r[1], r[2], r[3], r[4])
+            for r in self.db.execute(
+                "select path, source_sha256, pipeline_version, ruleset_version, model_version "
+                "from documents"
+            )
+        }
+
+    def write_rows(self, rows: dict[str, list[dict[str, Any]]]) -> str:
+        """Store one document's rows (from :func:`document_rows`) in one transaction,
+        replacing what its path held before (its mentions, facts, roles, sentences...).
+
+        Plain ``executemany`` inserts: the single writer of a batch must keep up with
+        several extraction workers.
+        """
+        doc = rows["documents"][0]
+        conn = self.db.conn
+        try:
+            with conn:
+                same_path = conn.execute("select id from documents where path = ?", [doc["path"]])
+                olds = {r[0] for r in same_path}
+                olds.add(doc["id"])
+                for old_id in olds:
+                    self._forget_entities(old_id)
+                    self._delete(old_id)
+                for table, table_rows in rows.items():
+                    if table_rows and table != "entities":
+                        _insert_many(conn, table, table_rows)
+                self._add_entities(rows.get("entities", []))
+                self._relink_reviews(str(doc["id"]), str(doc["name"]))
+        except sqlite3.Error as exc:
+            raise StoreError(f"{doc['path']}: cannot store ({exc})") from None
+        return str(doc["id"])
+
+    def _relink_reviews(self, doc_id: str, doc_name: str) -> None:
+        """Move decisions whose fact is gone (an updated bulletin changes the ids) onto the
+        new fact with the same figure and evidence text in this document, if any."""
+        conn = self.db.conn
+        orphans = conn.execute(
+            "select fact_id, quantity_text, evidence_text, quantity_start from reviews r "
+            "where doc_name = ? and not exists (select 1 from facts f where f.id = r.fact_id)",
+            [doc_name],
+        ).fetchall()
+        for old_id, quantity, evidence, old_start in orphans:
+            new = conn.execute(
+                "select id from facts f where doc_id = ? and quantity_text = ? "
+                "and evidence_text = ? and not exists (select 1 from reviews r "
+                "where r.fact_id = f.id) order by abs(quantity_start - ?) limit 1",
+                [doc_id, quantity, evidence, old_start or 0],
+            ).fetchone()
+            if new is not None:
+                conn.execute(
+                    "update reviews set fact_id = ?, doc_sha256 = ? where fact_id = ?",
+                    [new[0], doc_id, old_id],
+                )
+
+    def _forget_entities(self, doc_id: str) -> None:
+        """Take a stored document's mentions out of the entity counts before replacing it."""
+        conn = self.db.conn
+        rows = conn.execute("select type, norm, text from mentions where doc_id = ?", [doc_id])
+        triples = [(t, _stored_norm(n), x) for t, n, x in rows]
+        for row in _entity_rows(triples):
+            conn.execute(
+                "update entities set mentions = mentions - ? where id = ?",
+                [row["mentions"], row["id"]],
+            )
+        conn.execute("delete from entities where mentions <= 0")
+
+    def _add_entities(self, rows: list[dict[str, Any]]) -> None:
+        """Upsert entities: merge aliases and add mention counts."""
+        conn = self.db.conn
+        for row in rows:
+            old = conn.execute("select aliases from entities where id = ?", [row["id"]]).fetchone()
+            if old is None:
+                _insert_many(conn, "entities", [row])
+                continue
+            aliases = sorted(set(json.loads(old[0])) | set(json.loads(row["aliases"])))
+            conn.execute(
+                "update entities set aliases = ?, mentions = mentions + ? where id = ?",
+                [json.dumps(aliases, ensure_ascii=False), row["mentions"], row["id"]],
+            )
 
     def is_current(self, path: str, sha256: str, ruleset: str) -> bool:
         """Whether ``path`` is stored with this content and these versions."""
@@ -253,64 +426,35 @@ class Store:
         )
         return bool(rows)
 
-    def write_document(self, doc: Doc, ruleset: str) -> str:
+    def write_document(
+        self, doc: Doc, ruleset: str, *, source_sha256: str | None = None, fmt: str | None = None
+    ) -> str:
         """Store ``doc`` (replacing an older version of the same path) in one transaction."""
-        doc_id = doc.sha256
-        raw_rows = _rows(doc, doc_id, ruleset)
-        conn = self.db.conn
-        with conn:
-            old = [r["id"] for r in self.db.query("select id from documents where path = ?", [doc.path])]
-            for old_id in old:
-                self._delete(old_id)
-            self._delete(doc_id)
-            self.db["documents"].insert(
-                {
-                    "id": doc_id,
-                    "path": doc.path,
-                    "name": doc.name,
-                    "sha256": doc.sha256,
-                    "raw": doc.raw,
-                    "encoding": doc.encoding,
-                    "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "pipeline_version": PIPELINE_VERSION,
-                    "ruleset_version": ruleset,
-                }
-            )
-            for table, rows in raw_rows.items():
-                if rows and table != "entities":
-                    self.db[table].insert_all(rows)
-            self._merge_entities(raw_rows["entities"])
-        return doc_id
-
-    def _merge_entities(self, rows: list[dict[str, Any]]) -> None:
-        """Upsert canonical entities, merging aliases and mention counts across documents."""
-        table = self.db["entities"]
-        for row in rows:
-            try:
-                old = table.get(row["id"])  # type: ignore[union-attr]
-            except sqlite_utils.db.NotFoundError:
-                table.insert(row)
-                continue
-            aliases = sorted(set(json.loads(old["aliases"])) | set(json.loads(row["aliases"])))
-            table.update(  # type: ignore[union-attr]
-                row["id"],
-                {"aliases": json.dumps(aliases, ensure_ascii=False), "mentions": old["mentions"] + row["mentions"]},
-            )
+        return self.write_rows(document_rows(doc, ruleset, source_sha256=source_sha256, fmt=fmt))
 
     def _create_views(self) -> None:
+        # An editor's corrections (reviews) replace the extracted metric, value, place and
+        # year; review_status is 'unreviewed' until someone decides.
+        self._create_reviews_table()
         self.db.execute(
             """create view if not exists facts_view as
-            select f.id, d.name as doc, a.headline, a.source, f.metric, f.subject, f.value,
-                   f.unit, f.approx, f.place,
-                   coalesce(e.name, case when f.place = '100000' then '全国' end, f.place)
-                       as place_name, f.org,
-                   f.year, f.modality, f.qualifier, f.quantity_text, f.evidence_text,
-                   f.quantity_start, f.quantity_end, f.evidence_start, f.evidence_end
+            select f.id, d.name as doc, a.headline, a.source,
+                   coalesce(r.metric, f.metric) as metric, f.subject,
+                   coalesce(r.value, f.value) as value, f.unit, f.approx,
+                   coalesce(r.place, f.place) as place,
+                   coalesce(r.place_name, e.name, case when coalesce(r.place, f.place) = '100000'
+                            then '全国' end, coalesce(r.place, f.place)) as place_name, f.org,
+                   coalesce(r.year, f.year) as year, f.modality, f.qualifier,
+                   f.quantity_text, f.evidence_text,
+                   f.quantity_start, f.quantity_end, f.evidence_start, f.evidence_end,
+                   coalesce(r.status, 'unreviewed') as review_status, r.note as review_note,
+                   r.reviewer, r.decided_at, f.rule_id, f.article_id
             from facts f join documents d on d.id = f.doc_id
             left join articles a on a.id = f.article_id
-            left join entities e on e.type = 'PLACE' and e.adcode = f.place
+            left join reviews r on r.fact_id = f.id
+            left join entities e on e.type = 'PLACE' and e.adcode = coalesce(r.place, f.place)
                 and e.id = (select min(id) from entities x where x.type = 'PLACE'
-                            and x.adcode = f.place and x.level != 'township')"""
+                            and x.adcode = coalesce(r.place, f.place) and x.level != 'township')"""
         )
         self.db.execute(
             """create view if not exists mentions_view as
@@ -363,8 +507,10 @@ class Store:
         org: str | None = None,
         modality: str | None = None,
         limit: int | None = None,
+        review: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Facts matching the filters; ``place`` includes every place below it."""
+        """Facts matching the filters; ``place`` includes every place below it; ``review``
+        is a review status (unreviewed, accepted, corrected, rejected)."""
         where: list[str] = []
         params: list[Any] = []
         if metric:
@@ -388,6 +534,9 @@ class Store:
         if modality:
             where.append("modality = ?")
             params.append(modality)
+        if review:
+            where.append("review_status = ?")
+            params.append(review)
         sql = "select * from facts_view"
         if where:
             sql += " where " + " and ".join(where)
@@ -424,6 +573,59 @@ class Store:
             "where sentences_fts match ? order by d.name, s.start limit ?"
         )
         return list(self.db.query(sql, [match, limit]))
+
+
+def _stored_norm(value: str | None) -> Any:
+    """A mention's norm as the pipeline gave it (dicts are stored as JSON)."""
+    if value and value[0] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _insert_many(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    columns = list(rows[0])
+    sql = (
+        f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+        f"values ({', '.join('?' for _ in columns)})"
+    )
+    conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+
+
+def document_rows(
+    doc: Doc,
+    ruleset: str,
+    *,
+    source_sha256: str | None = None,
+    fmt: str | None = None,
+    model_version: str | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Every row one document puts in the store, keyed by table (``documents`` first).
+
+    Pure data (picklable), so extraction workers build it and the single writer only
+    inserts it.
+    """
+    document = {
+        "id": doc.sha256,
+        "path": doc.path,
+        "name": doc.name,
+        "sha256": doc.sha256,
+        "raw": doc.raw,
+        "encoding": doc.encoding,
+        "ingested_at": _now(),
+        "pipeline_version": PIPELINE_VERSION,
+        "ruleset_version": ruleset,
+        "source_sha256": source_sha256,
+        "format": fmt,
+        "model_version": model_version,  # the model stage's, None when it did not run
+    }
+    return {"documents": [document], **_rows(doc, doc.sha256, ruleset)}
 
 
 def _rows(doc: Doc, doc_id: str, ruleset: str) -> dict[str, list[dict[str, Any]]]:
@@ -541,25 +743,30 @@ def _rows(doc: Doc, doc_id: str, ruleset: str) -> dict[str, list[dict[str, Any]]
 
 def _entities(doc: Doc) -> list[dict[str, Any]]:
     """Canonical entities of the document's mentions, with the surface forms seen."""
+    return _entity_rows([(m.type, m.norm, m.text) for m in doc.mentions])
+
+
+def _entity_rows(mentions: list[tuple[str, Any, str]]) -> list[dict[str, Any]]:
+    """Entity rows of (type, norm, text) mentions: one per canonical entity, counted."""
     from .normalize import compact
 
     found: dict[str, dict[str, Any]] = {}
-    for m in doc.mentions:
-        if m.type in ("DATE", "QUANTITY"):
+    for mtype, norm, text in mentions:
+        if mtype in ("DATE", "QUANTITY"):
             continue
         adcode = level = parent = None
-        if m.type == "PLACE" and isinstance(m.norm, dict):
-            name = str(m.norm.get("name"))
-            adcode = str(m.norm.get("adcode"))
+        if mtype == "PLACE" and isinstance(norm, dict):
+            name = str(norm.get("name"))
+            adcode = str(norm.get("adcode"))
             level, parent = place_level(adcode, name)
         else:
-            name = str(m.norm)
-        eid = stable_id(m.type, name, adcode or "")
+            name = str(norm)
+        eid = stable_id(mtype, name, adcode or "")
         row = found.setdefault(
             eid,
             {
                 "id": eid,
-                "type": m.type,
+                "type": mtype,
                 "name": name,
                 "adcode": adcode,
                 "level": level,
@@ -568,7 +775,7 @@ def _entities(doc: Doc) -> list[dict[str, Any]]:
                 "mentions": 0,
             },
         )
-        row["aliases"].add(compact(m.text))
+        row["aliases"].add(compact(text))
         row["mentions"] += 1
     for row in found.values():
         row["aliases"] = json.dumps(sorted(row["aliases"]), ensure_ascii=False)

@@ -13,4 +13,5 @@ STAGES: tuple[str, ...] = (
     "person",
     "initiative",
     "document",
+    "model",  # trained NER beside the rules; off with use_model=False (--no-model)
 )

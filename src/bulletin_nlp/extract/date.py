@@ -12,10 +12,9 @@ Order of work:
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 from ..dates import DateMatch, article_years, date_rules, explicit_year, resolve, scan, select
 from ..doc import Doc
+from ..segment import TokenBounds
 from ..spans import Hit
 
 TYPE = "DATE"
@@ -35,7 +34,7 @@ def _in_title(text: str, start: int, end: int) -> bool:
     return right >= 0 and _OPEN not in text[end:right] and "。" not in text[left:right]
 
 
-def _on_word_bounds(doc: Doc, bounds: list[int], m: DateMatch) -> bool:
+def _on_word_bounds(doc: Doc, bounds: TokenBounds, m: DateMatch) -> bool:
     """A match opening with a word (``上年``, ``年底``) must not cut a word in two.
 
     It starts at a token boundary and ends at one, or is the head of a single token
@@ -48,15 +47,15 @@ def _on_word_bounds(doc: Doc, bounds: list[int], m: DateMatch) -> bool:
         return False
     if m.end in doc.token_bounds or m.end == len(doc.norm):
         return True
-    return bounds[bisect_left(bounds, m.end) - 1] == m.start
+    return bounds.prev(m.end) == m.start
 
 
-def _previous_token(doc: Doc, bounds: list[int], pos: int) -> str:
-    i = bisect_left(bounds, pos)
-    return doc.norm[bounds[i - 1] : pos] if i > 0 else ""
+def _previous_token(doc: Doc, bounds: TokenBounds, pos: int) -> str:
+    start = bounds.prev(pos)
+    return doc.norm[start:pos] if start is not None else ""
 
 
-def _prospective(doc: Doc, bounds: list[int], m: DateMatch) -> bool:
+def _prospective(doc: Doc, bounds: TokenBounds, m: DateMatch) -> bool:
     """A target or deadline year (``到2025年``, ``2022年前``, ``2022年将``)."""
     cues = date_rules().cues
     if _previous_token(doc, bounds, m.start) in cues.get("prospective_before", ()):
@@ -94,7 +93,7 @@ def _lead_year(doc: Doc, index: int, anchors: list[tuple[int, int]]) -> int | No
 def extract(doc: Doc) -> list[Hit]:
     """DATE hits over ``doc.norm``; sets ``doc.articles[i].year``."""
     text = doc.norm
-    bounds = sorted(doc.token_bounds)
+    bounds = doc.token_bounds  # lazy: only the runs asked about are segmented
     matches = select(
         [
             m

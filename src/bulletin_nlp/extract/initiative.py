@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from typing import Literal
 
 import regex
@@ -203,8 +204,9 @@ class FlatText:
     """``doc.norm`` with line breaks removed, so names broken by a missed join still match."""
 
     def __init__(self, norm: str) -> None:
-        self.index = [i for i, c in enumerate(norm) if c != "\n"]
-        self.text = "".join(norm[i] for i in self.index)
+        # compress/map keep the per-character loop in C (this runs on every document).
+        self.index = list(compress(range(len(norm)), map("\n".__ne__, norm)))
+        self.text = norm.replace("\n", "")
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a flat span back to normalized offsets."""

@@ -53,7 +53,7 @@ class _Chain:
 @lru_cache(maxsize=1)
 def _automaton() -> ahocorasick.Automaton:
     auto = ahocorasick.Automaton()
-    for surface in gazetteer().variants:
+    for surface in gazetteer().surfaces():
         auto.add_word(surface, len(surface))
     auto.make_automaton()
     return auto
@@ -86,7 +86,7 @@ def _matches(text: str) -> dict[int, list[str]]:
 def _head_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surface: str) -> bool:
     if start not in bounds:
         return False
-    variants = gaz.variants[surface]
+    variants = gaz.variants_of(surface)
     if not any(v.standalone for v in variants):
         return False
     end = start + len(surface)
@@ -110,7 +110,21 @@ def _head_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surf
 def _ends_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surface: str) -> bool:
     """A bare short form must end on a token boundary (迁安 in 搬迁安置 does not)."""
     end = start + len(surface)
-    return end in bounds or end == len(text) or not _bare(gaz, surface, gaz.variants[surface])
+    if end in bounds or end == len(text) or not _bare(gaz, surface, gaz.variants_of(surface)):
+        return True
+    return _word_follows(text, bounds, start, end)
+
+
+def _word_follows(text: str, bounds: frozenset[int], start: int, end: int) -> bool:
+    """jieba glued a word to the name (台湾同胞, 北京高校): the rest is a word of its own.
+
+    Not when the rest is a single character (三明治 is no 三明).
+    """
+    nxt = next((b for b in range(end + 1, min(len(text), end + 6) + 1) if b in bounds), None)
+    if nxt is None or nxt - end < 2 or any(b in bounds for b in range(start + 1, end)):
+        return False
+    rest = text[end:nxt]
+    return [w for w, _s, _e in tokenize(rest)] == [rest]
 
 
 def _extend(
@@ -122,7 +136,7 @@ def _extend(
         outer = [v.place for v in last.variants]
         for surface in found.get(last.end, []):
             inner = [
-                v for v in gaz.variants[surface] if any(gaz.within(v.place, o) for o in outer)
+                v for v in gaz.variants_of(surface) if any(gaz.within(v.place, o) for o in outer)
             ]
             if not inner or not _ends_ok(gaz, text, bounds, last.end, surface):
                 continue
@@ -154,17 +168,17 @@ def find_chains(text: str, bounds: frozenset[int]) -> list[_Chain]:
     chains: list[_Chain] = []
     i = 0
     while i < len(text):
-        for surface in found.get(i, []):
-            if i in blocked:
-                break
+        for surface in found.get(i, []) if i not in blocked else []:
             if _head_ok(gaz, text, bounds, i, surface):
-                variants = [v for v in gaz.variants[surface] if v.standalone]
+                variants = [v for v in gaz.variants_of(surface) if v.standalone]
                 chain = _Chain([_Part(i, i + len(surface), variants)])
                 _extend(gaz, text, bounds, found, chain)
                 if len(chain.parts) == 1 and not _ends_ok(gaz, text, bounds, i, surface):
                     continue
-                if chain.end not in bounds and not any(
-                    b in bounds for b in range(i + 1, chain.end)
+                if (
+                    chain.end not in bounds
+                    and not any(b in bounds for b in range(i + 1, chain.end))
+                    and not _word_follows(text, bounds, i, chain.end)
                 ):
                     continue  # the name is the start of a longer word: 代县长
                 chains.append(chain)
@@ -256,5 +270,12 @@ def extract(doc: Doc) -> list[Hit]:
         hits.extend(article_hits)
         if doc.articles:
             article = doc.articles[key]
-            article.place = _main_place(article_hits, article.headline_span)
+            # Only places printed in the article itself (not a table of contents above it).
+            head = article.headline_span or (article.start, article.start)
+            own = [
+                h
+                for h in article_hits
+                if article.start <= h.start < article.end or head[0] <= h.start < head[1]
+            ]
+            article.place = _main_place(own, article.headline_span)
     return sorted(hits, key=lambda h: h.start)

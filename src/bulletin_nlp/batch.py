@@ -1,0 +1,465 @@
+"""Batch ingest at scale: skip unchanged files, extract in parallel, write from one process.
+
+The main process reads each file's bytes and hashes them; a file whose hash and whose
+pipeline and ruleset versions match the stored ones is skipped without loading jieba or
+the rules. The others are extracted by workers (in-process, a process pool, or a
+``dask.distributed`` cluster), which return plain rows; the main process is the single
+writer and stores each document in its own transaction. Killing the process at any
+moment loses at most the documents not yet committed; the next run redoes just those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import PIPELINE_VERSION
+from .errors import BulletinError, InputError
+from .formats import format_of, read_bytes
+from .io import expand_paths
+from .rules import ruleset_version
+from .store import Store
+
+#: Tasks kept in flight per worker: enough to hide latency, few enough to bound memory.
+IN_FLIGHT_PER_WORKER = 4
+
+
+@dataclass
+class Outcome:
+    """What a worker made of one file: rows to store, or the reason it failed."""
+
+    path: str
+    rows: dict[str, list[dict[str, Any]]] | None = None
+    error: str | None = None
+    chars: int = 0
+    ruleset: str = ""
+    pipeline: str = PIPELINE_VERSION
+    model: str | None = None
+
+
+@dataclass
+class BatchStats:
+    """Counts of one batch run (the ``runs`` row and the CLI summary come from it)."""
+
+    processed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    chars: int = 0
+    seconds: float = 0.0
+    run_id: int = 0
+
+
+def model_version() -> str | None:
+    """The version of the trained model stage if it runs in this process, else None.
+
+    Read from the model's metadata without loading it, so skipping stays cheap; a
+    document extracted with another model (or with it off) counts as changed.
+    """
+    try:
+        from .extract import model
+    except ImportError:  # no model stage in this version
+        return None
+    try:
+        return model.model_version() if model.enabled() else None
+    except (OSError, ValueError, KeyError):  # the model files are missing
+        return None
+
+
+# -- the worker side --------------------------------------------------------------------
+
+
+def warm_up() -> None:
+    """Load the rules and the segmenter once per worker, before the first real file."""
+    from .pipeline import process_text
+
+    process_text("2022年4月26日，民政部在北京召开会议。")
+
+
+def extract_task(path: str, data: bytes, source_sha256: str, issue_year: int | None) -> Outcome:
+    """Decode and extract one file into store rows (runs in a worker process or on dask)."""
+    from .pipeline import process_text
+    from .store import document_rows
+
+    ruleset = ruleset_version()
+    model = model_version()
+    try:
+        source = _decode(path, data)
+        doc = process_text(source.text, path, encoding=source.encoding, issue_year=issue_year)
+        rows = document_rows(
+            doc, ruleset, source_sha256=source_sha256, fmt=source.format, model_version=model
+        )
+    except BulletinError as exc:
+        return Outcome(path, error=_reason(path, str(exc)), ruleset=ruleset, model=model)
+    except Exception as exc:  # noqa: BLE001 - one bad document must not stop a batch
+        reason = f"{path}: internal error ({type(exc).__name__}: {exc})"
+        return Outcome(path, error=reason, ruleset=ruleset, model=model)
+    return Outcome(path, rows=rows, chars=len(source.text), ruleset=ruleset, model=model)
+
+
+def _decode(path: str, data: bytes) -> Any:
+    from .formats import decode_source
+
+    return decode_source(data, path, format_of(path))
+
+
+def _reason(path: str, message: str) -> str:
+    """Errors already name their file; make sure every failure line does."""
+    return message if message.startswith(path) else f"{path}: {message}"
+
+
+# -- executors ---------------------------------------------------------------------------
+
+
+class Executor:
+    """Runs :func:`extract_task` calls; ``submit`` returns a future, ``wait`` some done."""
+
+    workers = 1
+    name = "serial"
+
+    def submit(self, *args: Any) -> Future[Outcome]:
+        future: Future[Outcome] = Future()
+        future.set_result(extract_task(*args))
+        return future
+
+    def wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        return set(pending), set()
+
+    def close(self) -> None:
+        """Release workers."""
+
+
+class ProcessExecutor(Executor):
+    """A pool of worker processes (forkserver: safe with the progress bar's thread)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("forkserver"), initializer=warm_up
+        )
+
+    def submit(self, *args: Any) -> Future[Outcome]:
+        return self.pool.submit(extract_task, *args)
+
+    def wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        from concurrent.futures import wait
+
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        return set(done), set(rest)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """Extraction mapped over a ``dask.distributed`` cluster (the optional ``dask`` extra).
+
+    ``address`` is a scheduler address (``tcp://host:8786``) or ``local`` for a
+    ``LocalCluster`` of ``workers`` processes on this machine.
+    """
+
+    def __init__(self, address: str, workers: int):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise BulletinError(
+                "--dask needs the optional extra: pip install 'bulletin-nlp[dask]'"
+            ) from None
+        self.cluster = None
+        try:
+            if address == "local":
+                self.cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(address, timeout="30s")
+        except OSError as exc:
+            raise BulletinError(f"cannot reach dask scheduler {address}: {exc}") from None
+        self.name = f"dask {address}"
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+        self.client.run(warm_up)
+
+    def submit(self, *args: Any) -> Any:
+        return self.client.submit(extract_task, *args, pure=False)
+
+    def wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        from distributed import wait
+
+        done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
+        return set(done), set(rest)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(workers: int = 1, dask: str | None = None) -> Executor:
+    """The executor for ``--workers`` / ``--dask``."""
+    if workers < 1:
+        raise BulletinError(f"--workers must be at least 1, not {workers}")
+    if dask:
+        return DaskExecutor(dask, workers)
+    if workers == 1:
+        return Executor()
+    return ProcessExecutor(workers)
+
+
+# -- progress ----------------------------------------------------------------------------
+
+
+class Progress:
+    """A rich progress bar (documents/s, ETA) on a terminal; plain log lines otherwise."""
+
+    def __init__(self, total: int, *, live: bool | None = None, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.total = total
+        self.done = 0
+        self.counts = {"processed": 0, "skipped": 0, "failed": 0}
+        self.started = time.perf_counter()
+        self.last_log = self.started
+        self.live = self.stream.isatty() if live is None else live
+        self.bar: Any = None
+        if self.live:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(
+                TextColumn("ingest"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:>7.1f} docs/s"),
+                TextColumn("{task.fields[summary]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
+            self.task = self.bar.add_task("ingest", total=total, rate=0.0, summary="")
+            self.bar.start()
+
+    def rate(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def advance(self, kind: str) -> None:
+        """Count one file as ``processed``, ``skipped`` or ``failed``."""
+        self.done += 1
+        self.counts[kind] += 1
+        if self.bar is not None:
+            c = self.counts
+            summary = f"{c['processed']} new, {c['skipped']} unchanged, {c['failed']} failed"
+            self.bar.update(self.task, advance=1, rate=self.rate(), summary=summary)
+            return
+        now = time.perf_counter()
+        if now - self.last_log >= 5.0 or self.done == self.total:
+            self.last_log = now
+            self.log_line()
+
+    def log_line(self) -> None:
+        rate = self.rate()
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        c = self.counts
+        print(
+            f"ingest: {self.done}/{self.total} files ({c['processed']} extracted, "
+            f"{c['skipped']} unchanged, {c['failed']} failed), {rate:.1f} docs/s, "
+            f"ETA {_clock(left)}",
+            file=self.stream,
+            flush=True,
+        )
+
+    def error(self, line: str) -> None:
+        """One failure line, printed above the bar."""
+        if self.bar is not None:
+            self.bar.console.print(line, markup=False, highlight=False)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+# -- the writer side ----------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    path: str
+    data: bytes | None = None
+    sha: str = ""
+    error: str | None = None
+
+
+def _tasks(
+    paths: Iterable[Path],
+    current: dict[str, tuple[str | None, str, str, str | None]],
+    ruleset: str,
+    model: str | None,
+) -> Iterator[_Task]:
+    """Read and hash each file; a file stored with the same hash and versions is skipped
+    (``data`` is None), one that cannot be read carries its error.
+
+    A file whose bytes equal a current document stored under another path is skipped
+    too: documents are keyed by content, so storing it again would replace the other.
+    """
+    versions = (PIPELINE_VERSION, ruleset, model)
+    by_sha = {v[0]: k for k, v in current.items() if v[1:] == versions}
+    for path in paths:
+        name = str(path)
+        try:
+            data = read_bytes(path)
+        except InputError as exc:
+            yield _Task(name, error=str(exc))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if current.get(name) == (sha, *versions) or by_sha.get(sha, name) != name:
+            yield _Task(name, sha=sha)
+        else:
+            yield _Task(name, data, sha)
+
+
+def run_batch(
+    paths: list[str | Path],
+    db_path: str | Path,
+    *,
+    issue_year: int | None = None,
+    workers: int = 1,
+    dask: str | None = None,
+    progress: bool | None = False,
+    on_error: Callable[[str, str], None] | None = None,
+    stream: TextIO | None = None,
+) -> tuple[BatchStats, dict[str, int]]:
+    """Ingest files or folders into ``db_path``; return the stats and the table counts.
+
+    ``progress``: True for a rich bar, None to show one only on a terminal (plain log
+    lines otherwise), False for silence. ``on_error(path, reason)`` is called once per
+    failed file; the batch goes on.
+    """
+    store = Store.open(db_path)
+    ruleset = ruleset_version()
+    model = model_version()
+    files = expand_paths(list(paths))
+    stats = BatchStats()
+    started = time.perf_counter()
+    planned = f"dask {dask}" if dask else ("processes" if workers > 1 else "serial")
+    stats.run_id = store.start_run(ruleset, planned, workers, len(files))
+    executor: Executor | None = None  # started at the first file to extract
+    bar = Progress(len(files), live=progress, stream=stream) if progress is not False else None
+
+    def fail(path: str, reason: str) -> None:
+        stats.failed[path] = reason
+        if bar is not None:
+            bar.advance("failed")
+            if on_error is None:
+                bar.error(f"error: {reason}")
+        if on_error is not None:
+            on_error(path, reason)
+
+    def finish(outcome: Outcome) -> None:
+        if outcome.error is not None or outcome.rows is None:
+            fail(outcome.path, outcome.error or f"{outcome.path}: no result")
+            return
+        theirs = (outcome.pipeline, outcome.ruleset, outcome.model)
+        if theirs != (PIPELINE_VERSION, ruleset, model):
+            fail(
+                outcome.path,
+                f"{outcome.path}: worker runs {'/'.join(map(str, theirs))}, this process "
+                f"{PIPELINE_VERSION}/{ruleset}/{model}: install the same version, rules "
+                "and model settings on every worker",
+            )
+            return
+        try:
+            store.write_rows(outcome.rows)
+        except BulletinError as exc:
+            fail(outcome.path, str(exc))
+            return
+        stats.processed.append(outcome.path)
+        stats.chars += outcome.chars
+        if bar is not None:
+            bar.advance("processed")
+
+    paths: dict[Any, str] = {}  # in-flight future -> its file
+
+    def collect(executor: Executor, pending: set[Any]) -> set[Any]:
+        done, rest = executor.wait(pending)
+        for future in done:
+            path = paths.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died (OOM, killed): go on
+                outcome = Outcome(path, error=f"{path}: worker failed ({type(exc).__name__})")
+            finish(outcome)
+        return rest
+
+    status = "interrupted"
+    try:
+        pending: set[Any] = set()
+        for task in _tasks(files, store.current_sources(), ruleset, model):
+            if task.error is not None:
+                fail(task.path, task.error)
+            elif task.data is None:
+                stats.skipped.append(task.path)
+                if bar is not None:
+                    bar.advance("skipped")
+            else:
+                if executor is None:
+                    executor = make_executor(workers, dask)
+                future = executor.submit(task.path, task.data, task.sha, issue_year)
+                paths[future] = task.path
+                pending.add(future)
+            while executor is not None and pending and (
+                len(pending) >= executor.workers * IN_FLIGHT_PER_WORKER
+                or executor.name == "serial"
+            ):
+                pending = collect(executor, pending)
+        while executor is not None and pending:
+            pending = collect(executor, pending)
+        status = "failed" if stats.failed else "done"
+    except BulletinError:
+        status = "failed"  # e.g. no dask scheduler at that address
+        raise
+    finally:
+        if executor is not None:
+            executor.close()
+        if bar is not None:
+            bar.close()
+        stats.seconds = time.perf_counter() - started
+        store.finish_run(
+            stats.run_id,
+            status=status,
+            executor=executor.name if executor is not None else planned,
+            workers=executor.workers if executor is not None else workers,
+            processed=len(stats.processed),
+            skipped=len(stats.skipped),
+            failed=len(stats.failed),
+            chars=stats.chars,
+            seconds=round(stats.seconds, 3),
+            failures=json.dumps(stats.failed, ensure_ascii=False),
+        )
+    return stats, store.counts()

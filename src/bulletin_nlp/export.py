@@ -1,0 +1,107 @@
+"""Export facts as CSV, JSON Lines or Parquet: the rows of ``facts --format json``, each
+with its raw evidence text and offsets into the source document."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import BulletinError
+from .store import Store
+
+#: Exported columns and their types (those of ``bulletin-nlp facts --format json``).
+COLUMNS: dict[str, type] = {
+    "id": str,
+    "doc": str,
+    "metric": str,
+    "subject": str,
+    "value": float,
+    "unit": str,
+    "approx": str,
+    "place": str,
+    "place_name": str,
+    "org": str,
+    "year": int,
+    "modality": str,
+    "qualifier": str,
+    "quantity_text": str,
+    "evidence_text": str,
+    "quantity_start": int,
+    "quantity_end": int,
+    "evidence_start": int,
+    "evidence_end": int,
+    "review_status": str,  # unreviewed, accepted, corrected, rejected (values as corrected)
+}
+FORMATS = ("csv", "jsonl", "parquet")
+
+
+def fact_rows(store: Store, **filters: Any) -> list[dict[str, Any]]:
+    """Facts matching the ``facts`` filters (metric, place, year, org, modality, limit)."""
+    return [{k: row.get(k) for k in COLUMNS} for row in store.facts(**filters)]
+
+
+def export(store: Store, fmt: str, out: str | Path, **filters: Any) -> int:
+    """Write the matching facts to ``out`` ('-' is stdout) as ``fmt``; return how many."""
+    if fmt not in FORMATS:
+        raise BulletinError(f"unknown export format {fmt!r}: use {', '.join(FORMATS)}")
+    rows = fact_rows(store, **filters)
+    if fmt == "parquet":
+        write_parquet(rows, out)
+        return len(rows)
+    with _text_out(out) as fh:
+        (write_csv if fmt == "csv" else write_jsonl)(rows, fh)
+    return len(rows)
+
+
+@contextmanager
+def _text_out(out: str | Path) -> Iterator[IO[str]]:
+    if str(out) == "-":
+        yield sys.stdout
+        return
+    try:
+        fh = open(out, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise BulletinError(f"{out}: cannot write ({exc.strerror})") from None
+    with fh:
+        yield fh
+
+
+def write_csv(rows: list[dict[str, Any]], fh: IO[str]) -> None:
+    """RFC 4180 CSV with a header; missing values are empty cells.
+
+    CRLF line ends also make the writer quote any cell holding a bare ``\r`` (sources
+    with Windows line ends), which a ``\n`` terminator would leave to split the row.
+    """
+    writer = csv.DictWriter(fh, fieldnames=list(COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def write_jsonl(rows: list[dict[str, Any]], fh: IO[str]) -> None:
+    """One JSON object per line, Chinese left unescaped."""
+    for row in rows:
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def write_parquet(rows: list[dict[str, Any]], out: str | Path) -> None:
+    """A Parquet file with a fixed schema (so all-null columns keep their types)."""
+    if str(out) == "-":
+        raise BulletinError("parquet cannot go to stdout: give --out FILE")
+    if importlib.util.find_spec("pyarrow") is None:
+        raise BulletinError("parquet export needs pyarrow: pip install 'bulletin-nlp[parquet]'")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {str: pa.string(), int: pa.int64(), float: pa.float64()}
+    schema = pa.schema([(name, types[kind]) for name, kind in COLUMNS.items()])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    try:
+        pq.write_table(table, str(out))
+    except OSError as exc:
+        raise BulletinError(f"{out}: cannot write ({exc})") from None

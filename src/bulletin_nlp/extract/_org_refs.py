@@ -1,0 +1,245 @@
+"""ORG references that need the whole document: aliases, sub-bodies, level words, short forms.
+
+Runs after :mod:`.org` has collected the anchored names; every rule here maps a partial
+name to a full name the same document (preferably the same article) establishes.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from ..resolve_org import expand_body, place_level_name, split_place, with_party_prefix
+from .org import Cand, Context
+
+_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司", "集团")
+_FOLLOW_FORMS = ("公司", "集团")
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _near(ctx: Context, cands: list[Cand], pos: int) -> list[Cand]:
+    """Candidates ordered: same article first, then by distance to ``pos``."""
+    art = ctx.doc.article_index(pos)
+    return sorted(cands, key=lambda c: (ctx.doc.article_index(c.start) != art, abs(c.start - pos)))
+
+
+def _established(ctx: Context) -> list[Cand]:
+    return [c for c in ctx.all_accepted() if c.canonical and c.how not in ("sub", "deictic")]
+
+
+# -- aliases ---------------------------------------------------------------------------------
+
+
+def find_aliases(ctx: Context) -> None:
+    """``X（以下简称“Y”）``: Y, there and later, is X."""
+    norm = ctx.doc.norm
+    cues = "|".join(regex.escape(c) for c in ctx.rules.alias_cues)
+    pattern = regex.compile(r"（(?:" + cues + r")[“\"]?([\p{Han}A-Za-z]{1,12})[”\"]?）")
+    rule_id = ctx.rules.rule_of.get("alias_cue", "alias")
+    for m in pattern.finditer(norm):
+        owners = [c for c in ctx.accepted.get(m.start(), []) if c.canonical or c.how == "sub"]
+        if not owners:
+            continue
+        owner = min(owners, key=lambda c: c.start)
+        alias = m.group(1)
+        ctx.accept(Cand(m.start(1), m.end(1), alias, owner.group, "alias", owner.canonical,
+                        rule_id, parent=None, body=""))
+        ctx.aliases[alias] = owner
+        for later in regex.finditer(regex.escape(alias), norm, pos=m.end()):
+            s, e = later.span()
+            if s in ctx.bounds and e in ctx.bounds and not ctx.covered(s, e) and not ctx.in_title(s, e):
+                ctx.accept(Cand(s, e, alias, owner.group, "alias", owner.canonical, rule_id))
+
+
+# -- sub-bodies ------------------------------------------------------------------------------
+
+
+def _variant(a: str, b: str) -> bool:
+    """Near-identical names: same head and tail, one a subsequence of the other."""
+    if a == b or min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 4:
+        return a == b
+    short, long = sorted((a, b), key=len)
+    return a[:2] == b[:2] and a[-2:] == b[-2:] and _is_subsequence(short, long)
+
+
+def _match_component(ctx: Context, cand: Cand, text: str) -> bool:
+    """Resolve ``text`` as the body of a known compound (exactly, then as a variant)."""
+    compounds = _near(ctx, [c for c in _established(ctx) if c.parent and c.body], cand.start)
+    for same in (lambda body: body == text, lambda body: _variant(body, text)):
+        for c in compounds:
+            if same(c.body) and c.parent:
+                cand.canonical, cand.parent, cand.body = c.parent + c.body, c.parent, c.body
+                return True
+    return False
+
+
+def resolve_sub(ctx: Context, cand: Cand) -> None:
+    """A sub-body: a known compound with this body, a variant of one, or the nearest parent."""
+    if cand.wide_start is not None:
+        wide = ctx.doc.norm[cand.wide_start : cand.end]
+        if _match_component(ctx, cand, wide):
+            cand.start, cand.text = cand.wide_start, wide
+            return
+    if _match_component(ctx, cand, cand.text):
+        return
+    suffix = cand.suffix
+    if suffix is None:
+        return
+    doc = ctx.doc
+    if suffix.scope == "sentence":
+        sent = doc.sentence_at(cand.start)
+        lo = sent.start if sent else cand.start
+    else:
+        art = doc.articles[doc.article_index(cand.start)] if doc.articles else None
+        lo = art.start if art else 0
+    parents = [
+        c for c in _established(ctx)
+        if c.group in suffix.parents and lo <= c.start and c.end <= cand.start
+    ]
+    if parents:
+        parent = max(parents, key=lambda c: c.end)
+        canon = parent.canonical or parent.text
+        cand.canonical, cand.parent, cand.body = canon + cand.text, canon, cand.text
+
+
+# -- level words -----------------------------------------------------------------------------
+
+
+def resolve_deictic(ctx: Context, cand: Cand) -> None:
+    """``省民政厅`` → the article's 福建省民政厅; ``市委组织部`` → 中共铜仁市委组织部."""
+    full = [c for c in _established(ctx) if c.how in ("place", "source") and c.canonical]
+    for c in _near(ctx, full, cand.start):
+        if c.text.endswith(cand.text) and len(c.text) > len(cand.text):
+            cand.canonical = c.canonical
+            return
+    doc = ctx.doc
+    art = doc.articles[doc.article_index(cand.start)] if doc.articles else None
+    lo = art.start if art else 0
+    level = cand.text[0]
+    for s, e in sorted(ctx.places, key=lambda p: -p[1]):
+        if lo <= s and e <= cand.start:
+            name = place_level_name(doc.norm[s:e], level)
+            if name:
+                cand.canonical = with_party_prefix(name + expand_body(cand.text[1:]))
+                return
+    cand.canonical = cand.text
+
+
+# -- bare suffixes and short names -------------------------------------------------------------
+
+
+def find_bare_refs(ctx: Context) -> None:
+    """``总局`` alone, in an article naming exactly one ``…总局``."""
+    norm = ctx.doc.norm
+    rule_id = ctx.rules.rule_of.get("bare_ref", "bare")
+    for word in ctx.rules.bare_refs:
+        for m in regex.finditer(regex.escape(word), norm):
+            s, e = m.span()
+            if s not in ctx.bounds or e not in ctx.bounds or ctx.covered(s, e):
+                continue
+            art = ctx.doc.article_index(s)
+            owners = {
+                c.canonical for c in _established(ctx)
+                if c.canonical and c.canonical.endswith(word) and c.canonical != word
+                and ctx.doc.article_index(c.start) == art
+            }
+            if len(owners) == 1:
+                owner = owners.pop()
+                ctx.accept(Cand(s, e, word, "gov", "bare", owner, rule_id))
+
+
+def _core(cand: Cand) -> str:
+    """A company's distinctive core: 北京恒华伟业科技股份有限公司 → 恒华伟业科技."""
+    text = cand.canonical or cand.text
+    for form in _FORMS:
+        if text.endswith(form):
+            text = text[: -len(form)]
+            break
+    for i in range(len(text) - 2, 1, -1):
+        if split_place(text[:i]):
+            return text[i:]
+    return text
+
+
+def find_short_names(ctx: Context) -> None:
+    """``恒华科技`` (公司) for a company the document names in full."""
+    norm = ctx.doc.norm
+    rule_id = "short.company"
+    companies = [c for c in _established(ctx) if c.group == "company" and c.how != "short"]
+    for company in companies:
+        core = _core(company)
+        if len(core) < 4:
+            continue
+        for m in regex.finditer(regex.escape(core[:2]), norm):
+            s = m.start()
+            if s not in ctx.bounds:
+                continue
+            for length in range(min(len(core) + 2, len(norm) - s), 2, -1):
+                e = s + length
+                x = norm[s:e]
+                if x[-1] != core[-1] or e not in ctx.bounds or not _is_subsequence(x, core):
+                    continue
+                for form in _FOLLOW_FORMS:
+                    if norm.startswith(form, e):
+                        e += len(form)
+                        break
+                same = [c for c in ctx.accepted.get(e, []) if c.start == s and c.how == "name"]
+                for c in same:
+                    c.canonical, c.how = company.canonical, "short"
+                if not same and not ctx.covered(s, e):
+                    ctx.accept(Cand(s, e, norm[s:e], "company", "short", company.canonical,
+                                    rule_id))
+                break
+
+
+def extend_places(ctx: Context) -> None:
+    """``永昌街道社工站`` → the article's ``长春市朝阳区永昌街道社工站``: same name, fuller place."""
+    full = [c for c in _established(ctx) if c.how == "place" and c.canonical]
+    for cand in full:
+        for c in _near(ctx, full, cand.start):
+            if (
+                len(c.text) > len(cand.text)
+                and c.text.endswith(cand.text)
+                and split_place(c.text[: -len(cand.text)])
+                and ctx.doc.article_index(c.start) == ctx.doc.article_index(cand.start)
+            ):
+                cand.canonical = c.canonical
+                break
+
+
+def unify_variants(ctx: Context) -> None:
+    """Near-identical free-standing names share one canonical name (the better established)."""
+    names = [c for c in ctx.all_accepted() if c.how in ("name", "place", "nation") and c.canonical]
+    counts: dict[str, int] = {}
+    for c in names:
+        counts[c.canonical or ""] = counts.get(c.canonical or "", 0) + 1
+    for c in names:
+        for other in names:
+            a, b = c.canonical or "", other.canonical or ""
+            if a == b or not _variant(a, b):
+                continue
+            rank_a, rank_b = (counts[a], len(a)), (counts[b], len(b))
+            if rank_b > rank_a:
+                c.canonical = b
+
+
+def resolve_references(ctx: Context) -> list[Cand]:
+    """Resolve every partial name; returns all candidates (unresolved ones with canonical None)."""
+    find_aliases(ctx)
+    for cand in sorted(ctx.all_accepted(), key=lambda c: c.start):
+        if cand.how == "sub" and cand.canonical is None:
+            resolve_sub(ctx, cand)
+        elif cand.how == "deictic":
+            resolve_deictic(ctx, cand)
+    for cand in ctx.all_accepted():
+        if cand.how == "alias" and cand.canonical is None:
+            owner = ctx.aliases.get(cand.text)
+            cand.canonical = owner.canonical if owner else None
+    extend_places(ctx)
+    find_bare_refs(ctx)
+    find_short_names(ctx)
+    unify_variants(ctx)
+    return ctx.all_accepted()

@@ -1,0 +1,185 @@
+"""Model stage: a trained spaCy NER (ORG / PLACE / PERSON) beside the rules.
+
+The model (one token per character, tok2vec + ner, trained on news NER corpora by
+``scripts/train_model.py``; see docs/model.md) ships in ``bulletin_nlp/models/ner_zh``.
+It runs sentence by sentence over ``doc.norm`` with a small beam, so each entity gets a
+probability (its share of the beam). A model span is kept only when
+
+- no earlier stage has a hit overlapping it (rule spans always win),
+- its probability reaches :data:`THRESHOLD`, and
+- the project's resolvers can normalize it: places must resolve to an adcode through
+  :mod:`bulletin_nlp.gazetteer`, organizations get the canonical name the lexicon or the
+  document knows (:func:`bulletin_nlp.resolve_org.resolve_org`).
+
+Hits carry ``extractor="model"``, ``rule_id="model:<name>"``, the score, and the model
+version in ``attrs["version"]`` (stored as the mention's ruleset version). spaCy is
+imported only here and only when the stage runs; the pipeline skips the stage when
+``use_model`` is off (CLI ``--no-model``, or ``BULLETIN_NLP_NO_MODEL=1``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..doc import Doc
+from ..spans import MENTION_TYPES, Hit
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+MODEL_NAME = "zh_bulletin_ner"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "ner_zh"
+ENV_OFF = "BULLETIN_NLP_NO_MODEL"
+# Minimum beam probability of a kept span. Chosen on the training corpora's dev split and
+# the dev bulletins so that model spans rarely cost precision (docs/model.md).
+THRESHOLD = 0.9
+BEAM_WIDTH = 8
+BEAM_DENSITY = 0.0001  # prune beam candidates below this share of the best score
+LABELS = ("ORG", "PLACE", "PERSON")
+# Spans never include enclosing brackets or quotes (FACTS.md).
+_STRIP = "《》“”‘’「」『』\"'（）()【】[]"
+_MIN_CHARS = 2  # one-character names (京, 华) are abbreviations the rules handle in context
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A model prediction in the offsets of the text it was given."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+def enabled() -> bool:
+    """Whether the model stage should run by default (``BULLETIN_NLP_NO_MODEL`` unset)."""
+    return os.environ.get(ENV_OFF, "").strip().lower() in ("", "0", "false", "no")
+
+
+@lru_cache(maxsize=1)
+def meta() -> dict[str, Any]:
+    """The shipped model's spaCy meta (name, version, scores), read without spaCy."""
+    return dict(json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8")))
+
+
+def model_version() -> str:
+    """``<name>-<version>`` of the shipped model, as recorded with its mentions."""
+    m = meta()
+    return f"{m['lang']}_{m['name']}-{m['version']}"
+
+
+@lru_cache(maxsize=1)
+def load() -> Language:
+    """Load the shipped pipeline once per process, its NER set to beam search."""
+    import spacy
+
+    from . import _model_arch  # noqa: F401  (registers the embedding layer the config names)
+
+    nlp = spacy.load(MODEL_DIR)
+    ner = nlp.get_pipe("ner")
+    ner.cfg["beam_width"] = BEAM_WIDTH
+    ner.cfg["beam_density"] = BEAM_DENSITY
+    return nlp
+
+
+def predict(texts: Sequence[str]) -> list[list[Entity]]:
+    """The best-scoring entities of each text with their beam probabilities."""
+    nlp = load()
+    ner = nlp.get_pipe("ner")
+    docs = list(nlp.pipe(texts, disable=["ner"]))
+    out: list[list[Entity]] = [[] for _ in docs]
+    busy = [i for i, d in enumerate(docs) if len(d)]
+    if not busy:
+        return out
+    work = [docs[i] for i in busy]
+    beams = ner.predict(work)
+    scores = ner.scored_ents(beams)
+    ner.set_annotations(work, beams)
+    for i, doc, score in zip(busy, work, scores, strict=True):
+        out[i] = [
+            Entity(e.start_char, e.end_char, e.label_, float(score.get((e.start, e.end, e.label_), 0.0)))
+            for e in doc.ents
+        ]
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past enclosing brackets, quotes and spaces."""
+    while start < end and (text[start] in _STRIP or text[start].isspace()):
+        start += 1
+    while end > start and (text[end - 1] in _STRIP or text[end - 1].isspace()):
+        end -= 1
+    return start, end
+
+
+def extract(doc: Doc) -> list[Hit]:
+    """Model hits the earlier (rule) stages did not find, normalized by the resolvers."""
+    if not MODEL_DIR.is_dir():
+        return []
+    taken = bytearray(len(doc.norm))
+    for hit in doc.hits:
+        if hit.type in MENTION_TYPES:
+            taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+    spans = [(s.start, s.end) for s in doc.sentences] or [(0, len(doc.norm))]
+    predictions = predict([doc.norm[s:e] for s, e in spans])
+    version = model_version()
+    hits: list[Hit] = []
+    for (offset, _), ents in zip(spans, predictions, strict=True):
+        for ent in ents:
+            start, end = _trim(doc.norm, offset + ent.start, offset + ent.end)
+            if end - start < _MIN_CHARS or ent.score < THRESHOLD:
+                continue
+            if taken.find(1, start, end) >= 0:
+                continue
+            norm = _normalize(doc, ent.label, start, end)
+            if norm is None:
+                continue
+            hits.append(
+                Hit(
+                    start,
+                    end,
+                    ent.label,
+                    norm,
+                    f"model:{MODEL_NAME}",
+                    extractor="model",
+                    score=round(ent.score, 4),
+                    priority=-1,  # below every rule on equal spans
+                    attrs={"version": version},
+                )
+            )
+    return hits
+
+
+def _normalize(doc: Doc, label: str, start: int, end: int) -> Any:
+    """The mention's normalized value by the rules' resolvers; None when they cannot."""
+    text = doc.norm[start:end]
+    if label == "PERSON":
+        return text
+    if label == "ORG":
+        from ..resolve_org import resolve_org
+
+        return resolve_org(text, doc)
+    if label == "PLACE":
+        from ..gazetteer import lookup
+
+        place = lookup(text, _context_adcodes(doc, start))
+        return place.norm() if place is not None else None
+    return None
+
+
+def _context_adcodes(doc: Doc, pos: int) -> list[str]:
+    """Adcodes of the PLACE hits of the same article before ``pos``, nearest first."""
+    article = doc.article_index(pos)
+    before = [
+        h
+        for h in doc.hits_of("PLACE")
+        if h.end <= pos and isinstance(h.norm, dict) and doc.article_index(h.start) == article
+    ]
+    before.sort(key=lambda h: h.start, reverse=True)
+    return [str(h.norm["adcode"]) for h in before if h.norm.get("adcode")]

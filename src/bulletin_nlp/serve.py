@@ -1,0 +1,276 @@
+"""Browse a bulletin database in Datasette (the optional ``[serve]`` extra).
+
+Datasette shows names instead of codes and links between rows only through foreign keys,
+which the stored tables cannot carry (a fact's place is an adcode, its evidence a span).
+So :func:`prepare` rebuilds three derived tables on every start: ``places`` (adcode → name,
+from the gazetteer), ``metrics`` (id → label, from ``rules/metrics.yaml``) and
+``facts_browse`` (every fact with foreign keys to those, to its document, article and
+evidence sentence). :func:`build_metadata` turns ``data/datasette.yaml`` (bilingual
+descriptions, facets, canned queries) into Datasette metadata for one database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import socket
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import BulletinError
+from .store import Store
+
+SPEC_FILE = Path(__file__).resolve().parent / "data" / "datasette.yaml"
+HOST = "127.0.0.1"
+DERIVED = ("places", "metrics", "facts_browse")
+# Column names another module may give a fact's review status, in order of preference.
+_STATUS_COLUMNS = ("status", "review_status", "decision", "verdict")
+
+
+class TableSpec(BaseModel):
+    """Metadata of one table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    label_column: str | None = None
+    facets: list[str] = []
+    columns: dict[str, str] = {}
+
+
+class QuerySpec(BaseModel):
+    """A canned query; ``requires`` names a table it needs (left out when missing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    description: str
+    sql: str
+    requires: str | None = None
+
+
+class ServeSpec(BaseModel):
+    """``data/datasette.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal["1"]
+    title: str
+    description_html: str
+    tables: dict[str, TableSpec]
+    queries: dict[str, QuerySpec]
+
+
+@lru_cache(maxsize=1)
+def spec() -> ServeSpec:
+    """The metadata template, loaded and validated once per process."""
+    try:
+        return ServeSpec.model_validate(yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise BulletinError(f"{SPEC_FILE}: {exc}") from None
+
+
+# -- derived tables -------------------------------------------------------------------
+
+
+def prepare(store: Store) -> None:
+    """(Re)build ``places``, ``metrics`` and ``facts_browse`` in one transaction."""
+    db = store.db
+    review = _review_status_sql(store)
+    with db.atomic():  # readers never see half-built tables
+        for table in reversed(DERIVED):
+            db.execute(f"drop table if exists [{table}]")
+        db.execute(
+            "create table places (adcode text primary key, name text, full_name text, "
+            "level text, parent text references places(adcode))"
+        )
+        db.conn.executemany("insert into places values (?, ?, ?, ?, ?)", _place_rows(store))
+        db.execute("create table metrics (id text primary key, label text, unit text)")
+        db.conn.executemany("insert into metrics values (?, ?, ?)", _metric_rows(store))
+        status_column = "review_status text," if review else ""
+        db.execute(
+            f"""create table facts_browse (
+                id text primary key,
+                doc_id text references documents(id),
+                article_id text references articles(id),
+                sentence_id text references sentences(id),
+                metric text references metrics(id),
+                subject text, value real, unit text, approx text,
+                place text references places(adcode),
+                province text references places(adcode),
+                org text, year integer, modality text, qualifier text, {status_column}
+                quantity_text text, evidence_text text,
+                quantity_start integer, quantity_end integer,
+                evidence_start integer, evidence_end integer, rule_id text)"""
+        )
+        status_value = f"{review}," if review else ""
+        db.execute(
+            f"""insert into facts_browse
+            select f.id, f.doc_id, f.article_id,
+                (select s.id from sentences s where s.doc_id = f.doc_id
+                    and s.start <= f.quantity_start and f.quantity_start < s.end
+                    order by s.start limit 1),
+                f.metric, f.subject, f.value, f.unit, f.approx, f.place,
+                case when f.place is null or f.place = '100000' then f.place
+                     else substr(f.place, 1, 2) || '0000' end,
+                f.org, f.year, f.modality, f.qualifier, {status_value}
+                f.quantity_text, f.evidence_text, f.quantity_start, f.quantity_end,
+                f.evidence_start, f.evidence_end, f.rule_id
+            from facts f order by f.doc_id, f.quantity_start"""
+        )
+        for column in ("metric", "place", "province", "year"):
+            db.execute(f"create index idx_facts_browse_{column} on facts_browse ({column})")
+
+
+def _place_rows(store: Store) -> list[tuple[str, str, str, str, str | None]]:
+    """Every gazetteer place down to counties, the nation, and any stored code it lacks."""
+    from .gazetteer import gazetteer
+
+    rows: dict[str, tuple[str, str, str, str, str | None]] = {
+        "100000": ("100000", "全国", "全国", "nation", None)
+    }
+    for p in gazetteer().by_adcode.values():
+        rows[p.adcode] = (p.adcode, p.name, p.full_name, p.level, p.parent or "100000")
+    # Codes from rules or data the gazetteer does not list still need a name to show.
+    for r in store.db.query(
+        "select adcode, name, level, parent from entities where type = 'PLACE' "
+        "and adcode is not null and level != 'township' order by mentions desc"
+    ):
+        if r["adcode"] not in rows:
+            parent = r["parent"] if r["parent"] in rows else None
+            rows[r["adcode"]] = (r["adcode"], r["name"], r["name"], r["level"], parent)
+    for r in store.db.query(
+        "select place from facts where place is not null union select place from articles "
+        "where place is not null"
+    ):
+        rows.setdefault(r["place"], (r["place"], r["place"], r["place"], "unknown", None))
+    return list(rows.values())
+
+
+def _metric_rows(store: Store) -> list[tuple[str, str, str | None]]:
+    """Metric ids with their labels, plus ``other`` and any stored id the rules lack."""
+    from .facts import fact_rules
+
+    rows = {m.id: (m.id, m.label, m.unit) for m in fact_rules().metrics}
+    rows.setdefault("other", ("other", "其他（见 subject）/ other", None))
+    for r in store.db.query("select distinct metric from facts where metric is not null"):
+        rows.setdefault(r["metric"], (r["metric"], r["metric"], None))
+    return list(rows.values())
+
+
+def _review_status_sql(store: Store) -> str | None:
+    """An SQL expression giving fact ``f``'s review status, if the database records one:
+    the latest row of a ``reviews`` table, or a status column of ``facts``."""
+    db = store.db
+    if "reviews" in db.table_names():
+        columns = {c.name for c in db["reviews"].columns}
+        status = next((c for c in _STATUS_COLUMNS if c in columns), None)
+        if "fact_id" in columns and status:
+            return (
+                f"(select r.[{status}] from reviews r where r.fact_id = f.id "
+                "order by r.rowid desc limit 1)"
+            )
+    fact_columns = {c.name for c in db["facts"].columns}
+    return "f.review_status" if "review_status" in fact_columns else None
+
+
+# -- metadata -------------------------------------------------------------------------
+
+
+def database_name(path: str | Path) -> str:
+    """The name Datasette gives a database file (its stem)."""
+    return Path(path).stem
+
+
+def build_metadata(store: Store) -> dict[str, Any]:
+    """Datasette metadata for ``store``: only tables, columns, facets and canned queries
+    that this database has (the review-status facet and the findings query are optional)."""
+    s = spec()
+    present = set(store.db.table_names()) | set(store.db.view_names())
+    tables: dict[str, Any] = {}
+    for name, table in s.tables.items():
+        if name not in present:
+            continue
+        columns = {c.name for c in store.db[name].columns}
+        entry: dict[str, Any] = {
+            "description": table.description,
+            "columns": {c: d for c, d in table.columns.items() if c in columns},
+        }
+        facets = [f for f in table.facets if f in columns]  # review_status is optional
+        if facets:
+            entry["facets"] = facets
+        if table.label_column in columns:
+            entry["label_column"] = table.label_column
+        tables[name] = entry
+    queries = {
+        name: {"title": q.title, "description": q.description, "sql": q.sql}
+        for name, q in s.queries.items()
+        if q.requires is None or q.requires in present
+    }
+    return {
+        "title": s.title,
+        "description_html": s.description_html,
+        "databases": {database_name(store.path): {"tables": tables, "queries": queries}},
+    }
+
+
+def canned(store: Store, name: str, **params: str) -> list[dict[str, Any]]:
+    """Run canned query ``name`` from Python, as Datasette would (missing parameters are '')."""
+    queries = build_metadata(store)["databases"][database_name(store.path)]["queries"]
+    if name not in queries:
+        raise BulletinError(f"no canned query {name!r} in this database: {', '.join(queries)}")
+    sql = queries[name]["sql"]
+    names = set(re.findall(r":(\w+)", sql))
+    if unknown := set(params) - names:
+        raise BulletinError(f"canned query {name!r} takes {sorted(names)}, not {sorted(unknown)}")
+    return list(store.db.query(sql, {n: params.get(n, "") for n in names}))
+
+
+# -- the server -----------------------------------------------------------------------
+
+
+def require_datasette() -> None:
+    """Fail with an install hint unless the ``[serve]`` extra is installed."""
+    if importlib.util.find_spec("datasette") is None:
+        raise BulletinError(
+            "serve needs Datasette: pip install 'bulletin-nlp[serve]' (make run installs it)"
+        )
+
+
+def _check_port(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            raise BulletinError(
+                f"port {port} on {HOST} is not free ({exc.strerror}): use --port"
+            ) from None
+
+
+def serve(
+    db_path: str | Path, port: int = 8001, on_ready: Callable[[str], None] | None = None
+) -> None:
+    """Prepare the database and serve it on 127.0.0.1 until interrupted."""
+    require_datasette()
+    _check_port(port)
+    store = Store.open_existing(db_path)
+    prepare(store)
+    metadata = build_metadata(store)
+    store.db.conn.close()
+
+    import uvicorn
+    from datasette.app import Datasette
+
+    ds = Datasette(
+        [str(db_path)],
+        metadata=metadata,
+        settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000},
+    )
+    if on_ready:
+        on_ready(f"http://{HOST}:{port}/{database_name(db_path)}")
+    uvicorn.run(ds.app(), host=HOST, port=port, log_level="warning")

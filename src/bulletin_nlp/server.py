@@ -1,0 +1,277 @@
+"""The review web app (``bulletin-nlp review``): a Starlette app on 127.0.0.1.
+
+Pages: ``/`` lists the bulletins and every finding; ``/doc/{id}`` shows one bulletin
+with its highlighted text, its facts and the buttons that record decisions through
+``POST /api/facts/{id}/decision``; ``/api/decisions.jsonl`` downloads the decisions.
+
+The server only listens on the loopback interface, answers only requests addressed to
+127.0.0.1 or localhost (so a web page elsewhere cannot reach it through DNS rebinding),
+takes decisions only as JSON from its own origin, sends a Content-Security-Policy
+allowing only its own script, and serves files only from its static folder: a path that
+leaves it (``..``, absolute, backslashes) is refused.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .check import check
+from .errors import BulletinError
+from .report import (
+    STATIC,
+    document_view,
+    documents,
+    environment,
+    fact_item_view,
+    metric_choices,
+    render,
+)
+from .review import decide, default_reviewer, export_decisions, fact_view
+from .store import Store
+
+HOST = "127.0.0.1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+_ID_RE = re.compile(r"^[0-9a-f]{6,64}$")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def safe_path(root: Path, relative: str) -> Path | None:
+    """``root/relative`` if it names a file inside ``root``; None for anything that
+    tries to leave it (``..``, an absolute path, a backslash, a drive) or is missing."""
+    if not relative or "\\" in relative or "\x00" in relative or relative.startswith("/"):
+        return None
+    parts = PurePosixPath(relative).parts
+    if any(p in ("..", ".") or ":" in p for p in parts):
+        return None
+    base = root.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        return None
+    return path
+
+
+def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
+    """The review app over the database at ``db_path`` (which must exist)."""
+    db_file = Path(db_path)
+    Store.open_existing(db_file).db.conn.close()  # fail early, and upgrade the schema
+    who = reviewer or default_reviewer()
+
+    def open_store() -> Store:
+        # One connection per request: handlers run in worker threads, and an ingest may
+        # write meanwhile (WAL lets both proceed).
+        return Store.open_existing(db_file)
+
+    def page(html: str, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(html, status_code=status)
+
+    def index(request: Request) -> Response:
+        store = open_store()
+        try:
+            findings = check(store)
+            html = render(
+                "index.html",
+                interactive=True,
+                inline=None,
+                db_name=db_file.name,
+                documents=documents(store, findings),
+                findings=findings,
+                link=lambda fact_id, doc_id: f"/doc/{doc_id}#fig-{fact_id}",
+            )
+        finally:
+            store.db.conn.close()
+        return page(html)
+
+    def document(request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        if not _ID_RE.match(doc_id):
+            return page("no such bulletin", 404)
+        store = open_store()
+        try:
+            findings = check(store)
+            docs = documents(store, findings)
+            ids = [d["id"] for d in docs]
+            if doc_id not in ids:
+                return page("no such bulletin", 404)
+            i = ids.index(doc_id)
+            html = render(
+                "document.html",
+                interactive=True,
+                inline=None,
+                view=document_view(store, doc_id, findings),
+                prev=docs[i - 1] if i > 0 else None,
+                next=docs[i + 1] if i + 1 < len(docs) else None,
+                reviewer=who,
+                link=lambda fact_id, d: f"#fig-{fact_id}" if d == doc_id else f"/doc/{d}#fig-{fact_id}",
+            )
+        finally:
+            store.db.conn.close()
+        return page(html)
+
+    def static(request: Request) -> Response:
+        path = safe_path(STATIC, request.path_params["path"])
+        if path is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return FileResponse(path)
+
+    async def post_decision(request: Request) -> Response:
+        fact_id = request.path_params["fact_id"]
+        if not _ID_RE.match(fact_id):
+            return JSONResponse({"error": "no such fact"}, status_code=404)
+        origin = request.headers.get("origin")
+        if origin is not None and origin not in _origins(request):
+            return JSONResponse({"error": "cross-origin request refused"}, status_code=403)
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return JSONResponse({"error": "send the decision as JSON"}, status_code=415)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "malformed JSON"}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "expected a JSON object"}, status_code=400)
+        store = open_store()
+        try:
+            row = decide(
+                store,
+                fact_id,
+                str(body.get("status", "")),
+                value=_text(body.get("value")),
+                metric=_text(body.get("metric")),
+                place=_text(body.get("place")),
+                year=_text(body.get("year")),
+                note=_text(body.get("note")),
+                reviewer=_text(body.get("reviewer")) or who,
+            )
+            html = _fact_html(store, fact_id)
+        except BulletinError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        finally:
+            store.db.conn.close()
+        return JSONResponse({"fact": row, "html": html})
+
+    def findings_json(request: Request) -> Response:
+        store = open_store()
+        try:
+            return JSONResponse([f.model_dump() for f in check(store)])
+        finally:
+            store.db.conn.close()
+
+    def decisions_jsonl(request: Request) -> Response:
+        import tempfile
+
+        store = open_store()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "decisions.jsonl"
+                export_decisions(store, out)
+                data = out.read_bytes()
+        finally:
+            store.db.conn.close()
+        return Response(
+            data,
+            media_type="application/x-ndjson",
+            headers={"Content-Disposition": 'attachment; filename="decisions.jsonl"'},
+        )
+
+    routes = [
+        Route("/", index),
+        Route("/doc/{doc_id}", document),
+        Route("/static/{path:path}", static),
+        Route("/api/facts/{fact_id}/decision", post_decision, methods=["POST"]),
+        Route("/api/findings", findings_json),
+        Route("/api/decisions.jsonl", decisions_jsonl),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(TrustedHostMiddleware, allowed_hosts=ALLOWED_HOSTS),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _origins(request: Request) -> set[str]:
+    port = request.url.port
+    suffix = f":{port}" if port else ""
+    return {f"{request.url.scheme}://{host}{suffix}" for host in ALLOWED_HOSTS}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _fact_html(store: Store, fact_id: str) -> str:
+    """One fact's list item, rendered as on the page (after a decision)."""
+    labels = dict(metric_choices())
+    item = fact_item_view(fact_view(store, fact_id), labels)
+    findings = check(store)
+    item["findings"] = [f for f in findings if any(x.id == fact_id for x in f.facts)]
+    macros = environment().get_template("_macros.html").module
+    return str(macros.fact_item(item, True, metric_choices()))  # type: ignore[attr-defined]
+
+
+def check_port(port: int) -> None:
+    """Fail with a clear message unless ``port`` is free on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            raise BulletinError(f"port {port} on {HOST} is not free ({exc.strerror}): use --port") from None
+
+
+def serve(
+    db_path: str | Path,
+    port: int = 8002,
+    reviewer: str | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the review app on 127.0.0.1 until interrupted."""
+    import uvicorn
+
+    app = create_app(db_path, reviewer)
+    check_port(port)
+    if on_ready:
+        on_ready(f"http://{HOST}:{port}/")
+    uvicorn.run(app, host=HOST, port=port, log_level="warning")

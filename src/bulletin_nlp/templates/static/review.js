@@ -1,0 +1,107 @@
+// Review pages and static report of bulletin_nlp: clicking a fact shows its figure in the
+// source (and the other way round); on the review server, the buttons record decisions.
+(function () {
+  "use strict";
+  var interactive = document.body.getAttribute("data-interactive") === "1";
+
+  function byFact(selector, id) {
+    return Array.prototype.filter.call(document.querySelectorAll(selector), function (el) {
+      return el.getAttribute("data-fact") === id;
+    });
+  }
+
+  function showFigure(id) {
+    var fig = document.getElementById("fig-" + id);
+    if (!fig) { return false; }
+    document.querySelectorAll(".fig.current").forEach(function (el) { el.classList.remove("current"); });
+    document.querySelectorAll(".fact.selected").forEach(function (el) { el.classList.remove("selected"); });
+    byFact(".fig", id).forEach(function (el) { el.classList.add("current"); });
+    var item = document.getElementById("fact-" + id);
+    if (item) { item.classList.add("selected"); }
+    fig.scrollIntoView({ block: "center" });
+    return true;
+  }
+
+  function showFact(id) {
+    var item = document.getElementById("fact-" + id);
+    if (!item) { return; }
+    showFigure(id);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  var reviewer = document.getElementById("reviewer");
+  if (reviewer) {
+    var saved = window.localStorage && localStorage.getItem("bulletin-nlp-reviewer");
+    if (saved) { reviewer.value = saved; }
+    reviewer.addEventListener("change", function () {
+      if (window.localStorage) { localStorage.setItem("bulletin-nlp-reviewer", reviewer.value); }
+    });
+  }
+
+  function decide(form, status) {
+    var id = form.getAttribute("data-fact");
+    var body = { status: status, note: form.elements.note.value, reviewer: reviewer ? reviewer.value : "" };
+    if (status === "corrected") {
+      ["value", "metric", "place", "year"].forEach(function (name) { body[name] = form.elements[name].value; });
+    }
+    var error = form.querySelector(".error");
+    error.textContent = "";
+    fetch("/api/facts/" + encodeURIComponent(id) + "/decision", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (!result.ok) { error.textContent = result.data.error || "error"; return; }
+      var item = document.getElementById("fact-" + id);
+      var holder = document.createElement("template");
+      holder.innerHTML = result.data.html;  // rendered (and escaped) by the server
+      var fresh = holder.content.firstElementChild;
+      item.replaceWith(fresh);
+      fresh.classList.add("selected");
+      byFact(".fig", id).forEach(function (el) {
+        el.className = el.className.replace(/status-\w+/, "status-" + result.data.fact.review_status);
+      });
+    }).catch(function (err) { error.textContent = String(err); });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var target = ev.target;
+    var button = target.closest("button[data-action]");
+    if (button && interactive) {
+      var form = button.closest("form.decide");
+      var action = button.getAttribute("data-action");
+      if (action === "correct") {
+        var fields = form.querySelector("fieldset.correction");
+        fields.hidden = !fields.hidden;
+      } else if (action !== "corrected") {
+        decide(form, action);
+      }
+      return;
+    }
+    if (target.closest("form, input, select, textarea, label")) { return; }
+    var link = target.closest("a[data-goto]");
+    if (link) {
+      if (showFigure(link.getAttribute("data-goto"))) {
+        ev.preventDefault();
+        history.replaceState(null, "", "#fig-" + link.getAttribute("data-goto"));
+      }
+      return;
+    }
+    if (target.closest("a")) { return; }
+    var item = target.closest("li.fact");
+    if (item) { showFigure(item.getAttribute("data-fact")); return; }
+    var fig = target.closest(".fig[data-fact]");
+    if (fig) { showFact(fig.getAttribute("data-fact")); }
+  });
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target.closest("form.decide");
+    if (!form) { return; }
+    ev.preventDefault();
+    decide(form, "corrected");
+  });
+
+  if (location.hash.indexOf("#fig-") === 0) { showFigure(location.hash.slice(5)); }
+})();

@@ -79,3 +79,12 @@ def test_sentences_split_at_sentence_end(corpus_docs: dict[str, Doc]) -> None:
     texts = [doc.norm[s.start : s.end] for s in doc.sentences]
     assert "一方有难，八方支援。" in texts
     assert "（据民政部官网）" in texts
+
+
+@pytest.mark.parametrize("text", ["本报记者张胜男", "■ 本报记者 皮磊\n\n", "记者从市民政局获悉"])
+def test_byline_only_text_is_one_article(text: str) -> None:
+    from bulletin_nlp.pipeline import process_text
+
+    doc = process_text(text, "t.txt", use_model=False)
+    assert len(doc.articles) == 1
+    assert doc.sentences

@@ -43,6 +43,9 @@ Kind = Literal[
     "follow",
     "locality",
     "source_cue",
+    "rare_verb",
+    "not_source",
+    "legal_form",
 ]
 Policy = Literal["anchor", "name", "proper", "parent"]
 Anchor = Literal["place", "org", "nation"]
@@ -74,6 +77,8 @@ class OrgRule(RuleEntry):
     anchors: list[Anchor] = Field(default_factory=lambda: ["place", "org", "nation"])
     place_bodies: list[str] = Field(default_factory=list)  # see suffix.dept
     groups: list[str] = Field(default_factory=list)  # level: groups a level word may head
+    max_freq: int | None = None  # rare_verb
+    follow_forms: list[str] = Field(default_factory=list)  # legal_form: 恒华科技公司
     normalize_place: bool = False  # government bodies: 河南浚县民政局 -> 浚县民政局
     prefix: str | None = None
     pairs: dict[str, str] = Field(default_factory=dict)
@@ -134,6 +139,7 @@ class OrgRules:
     stop_pos: frozenset[str]
     cross: frozenset[str]
     name_words: frozenset[str]
+    rare_verb_freq: int
     generic: frozenset[str]
     nation: frozenset[str]
     levels: frozenset[str]
@@ -145,6 +151,9 @@ class OrgRules:
     source_body_province: dict[str, str]
     source_strip: tuple[str, ...]
     source_cues: tuple[str, ...]
+    not_source: tuple[str, ...]
+    legal_forms: tuple[str, ...]  # longest first
+    follow_forms: tuple[str, ...]
     bare_refs: frozenset[str]
     alias_cues: tuple[str, ...]
     media: tuple[str, ...]
@@ -171,8 +180,17 @@ def org_rules() -> OrgRules:
         return [v for e in entries if e.kind == kind for v in e.values]
 
     suffixes = [
-        Suffix(v, e.group or "", e.policy or "anchor", e.scope, tuple(e.parents),
-               tuple(e.anchors), tuple(e.place_bodies), e.normalize_place, e.id)
+        Suffix(
+            v,
+            e.group or "",
+            e.policy or "anchor",
+            e.scope,
+            tuple(e.parents),
+            tuple(e.anchors),
+            tuple(e.place_bodies),
+            e.normalize_place,
+            e.id,
+        )
         for e in entries
         if e.kind == "suffix"
         for v in e.values
@@ -191,7 +209,9 @@ def org_rules() -> OrgRules:
         stop_pos=frozenset(values("stop_pos")),
         cross=frozenset(values("cross")),
         name_words=frozenset(values("name_word")),
-        generic=frozenset(values("generic")),
+        rare_verb_freq=max((e.max_freq or 0 for e in entries if e.kind == "rare_verb"), default=0),
+        # A suffix word is never what makes a name distinctive (大学社会工作学院).
+        generic=frozenset(values("generic")) | {s.text for s in suffixes},
         nation=frozenset(values("nation")),
         levels=frozenset(values("level")),
         level_groups=frozenset(g for e in entries if e.kind == "level" for g in e.groups),
@@ -204,6 +224,9 @@ def org_rules() -> OrgRules:
         },
         source_strip=tuple(sorted(values("source_strip"), key=len, reverse=True)),
         source_cues=tuple(sorted(values("source_cue"), key=len, reverse=True)),
+        not_source=tuple(values("not_source")),
+        legal_forms=tuple(sorted(values("legal_form"), key=len, reverse=True)),
+        follow_forms=tuple(f for e in entries if e.kind == "legal_form" for f in e.follow_forms),
         bare_refs=frozenset(values("bare_ref")),
         alias_cues=tuple(sorted(values("alias_cue"), key=len, reverse=True)),
         media=tuple(values("media")),

@@ -114,7 +114,7 @@ def analyze(doc: Doc) -> Doc:
     pending: list[int] = []
 
     def new_group() -> dict:
-        groups.append({"head": [], "body": [], "source": None, "closed": False})
+        groups.append({"head": [], "body": [], "byline": [], "source": None, "closed": False})
         return groups[-1]
 
     def next_body(i: int) -> Para | None:
@@ -167,6 +167,7 @@ def analyze(doc: Doc) -> Doc:
                 pending = []
         if p.kind == "byline" and not cur["body"]:
             owner[i] = len(groups) - 1
+            cur["byline"].append(i)
             continue
         cur["body"].append(i)
         owner[i] = len(groups) - 1
@@ -185,10 +186,8 @@ def analyze(doc: Doc) -> Doc:
         spans = [paras[k] for k in g["body"]]
         head = [paras[k] for k in sorted(g["head"])]
         members = spans + [h for h in head if spans and h.end <= spans[-1].end]
-        art = Article(
-            start=min(p.start for p in members or head),
-            end=max(p.end for p in members or head),
-        )
+        members = members or head or [paras[k] for k in g["byline"]]
+        art = Article(start=min(p.start for p in members), end=max(p.end for p in members))
         if head:
             art.headline = _headline_text(doc, head)
             art.headline_span = (head[0].start, head[-1].end)

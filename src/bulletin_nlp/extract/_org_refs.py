@@ -11,9 +11,6 @@ import regex
 from ..resolve_org import expand_body, place_level_name, split_place, with_party_prefix
 from .org import Cand, Context
 
-_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司", "集团")
-_FOLLOW_FORMS = ("公司", "集团")
-
 
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
@@ -37,7 +34,7 @@ def find_aliases(ctx: Context) -> None:
     """``X（以下简称“Y”）``: Y, there and later, is X."""
     norm = ctx.doc.norm
     cues = "|".join(regex.escape(c) for c in ctx.rules.alias_cues)
-    pattern = regex.compile(r"（(?:" + cues + r")[“\"]?([\p{Han}A-Za-z]{1,12})[”\"]?）")
+    pattern = regex.compile(r"（(?:" + cues + r")[“\"]?([\p{Han}A-Za-z]{2,12})[”\"]?）")
     rule_id = ctx.rules.rule_of.get("alias_cue", "alias")
     for m in pattern.finditer(norm):
         owners = [c for c in ctx.accepted.get(m.start(), []) if c.canonical or c.how == "sub"]
@@ -45,12 +42,28 @@ def find_aliases(ctx: Context) -> None:
             continue
         owner = min(owners, key=lambda c: c.start)
         alias = m.group(1)
-        ctx.accept(Cand(m.start(1), m.end(1), alias, owner.group, "alias", owner.canonical,
-                        rule_id, parent=None, body=""))
+        ctx.accept(
+            Cand(
+                m.start(1),
+                m.end(1),
+                alias,
+                owner.group,
+                "alias",
+                owner.canonical,
+                rule_id,
+                parent=None,
+                body="",
+            )
+        )
         ctx.aliases[alias] = owner
         for later in regex.finditer(regex.escape(alias), norm, pos=m.end()):
             s, e = later.span()
-            if s in ctx.bounds and e in ctx.bounds and not ctx.covered(s, e) and not ctx.in_title(s, e):
+            if (
+                s in ctx.bounds
+                and e in ctx.bounds
+                and not ctx.covered(s, e)
+                and not ctx.in_title(s, e)
+            ):
                 ctx.accept(Cand(s, e, alias, owner.group, "alias", owner.canonical, rule_id))
 
 
@@ -96,7 +109,8 @@ def resolve_sub(ctx: Context, cand: Cand) -> None:
         art = doc.articles[doc.article_index(cand.start)] if doc.articles else None
         lo = art.start if art else 0
     parents = [
-        c for c in _established(ctx)
+        c
+        for c in _established(ctx)
         if c.group in suffix.parents and lo <= c.start and c.end <= cand.start
     ]
     if parents:
@@ -142,8 +156,11 @@ def find_bare_refs(ctx: Context) -> None:
                 continue
             art = ctx.doc.article_index(s)
             owners = {
-                c.canonical for c in _established(ctx)
-                if c.canonical and c.canonical.endswith(word) and c.canonical != word
+                c.canonical
+                for c in _established(ctx)
+                if c.canonical
+                and c.canonical.endswith(word)
+                and c.canonical != word
                 and ctx.doc.article_index(c.start) == art
             }
             if len(owners) == 1:
@@ -151,10 +168,10 @@ def find_bare_refs(ctx: Context) -> None:
                 ctx.accept(Cand(s, e, word, "gov", "bare", owner, rule_id))
 
 
-def _core(cand: Cand) -> str:
+def _core(ctx: Context, cand: Cand) -> str:
     """A company's distinctive core: 北京恒华伟业科技股份有限公司 → 恒华伟业科技."""
     text = cand.canonical or cand.text
-    for form in _FORMS:
+    for form in ctx.rules.legal_forms:
         if text.endswith(form):
             text = text[: -len(form)]
             break
@@ -167,10 +184,10 @@ def _core(cand: Cand) -> str:
 def find_short_names(ctx: Context) -> None:
     """``恒华科技`` (公司) for a company the document names in full."""
     norm = ctx.doc.norm
-    rule_id = "short.company"
+    rule_id = ctx.rules.rule_of.get("legal_form", "short")
     companies = [c for c in _established(ctx) if c.group == "company" and c.how != "short"]
     for company in companies:
-        core = _core(company)
+        core = _core(ctx, company)
         if len(core) < 4:
             continue
         for m in regex.finditer(regex.escape(core[:2]), norm):
@@ -182,16 +199,17 @@ def find_short_names(ctx: Context) -> None:
                 x = norm[s:e]
                 if x[-1] != core[-1] or e not in ctx.bounds or not _is_subsequence(x, core):
                     continue
-                for form in _FOLLOW_FORMS:
+                for form in ctx.rules.follow_forms:
                     if norm.startswith(form, e):
                         e += len(form)
                         break
                 same = [c for c in ctx.accepted.get(e, []) if c.start == s and c.how == "name"]
                 for c in same:
-                    c.canonical, c.how = company.canonical, "short"
+                    c.canonical, c.how, c.rule_id = company.canonical, "short", rule_id
                 if not same and not ctx.covered(s, e):
-                    ctx.accept(Cand(s, e, norm[s:e], "company", "short", company.canonical,
-                                    rule_id))
+                    ctx.accept(
+                        Cand(s, e, norm[s:e], "company", "short", company.canonical, rule_id)
+                    )
                 break
 
 
@@ -212,7 +230,8 @@ def extend_places(ctx: Context) -> None:
 
 def unify_variants(ctx: Context) -> None:
     """Near-identical free-standing names share one canonical name (the better established)."""
-    names = [c for c in ctx.all_accepted() if c.how in ("name", "place", "nation") and c.canonical]
+    # Only free-standing names: 长春市民政局 and 长春市朝阳区民政局 are two bodies.
+    names = [c for c in ctx.all_accepted() if c.how == "name" and c.canonical]
     counts: dict[str, int] = {}
     for c in names:
         counts[c.canonical or ""] = counts.get(c.canonical or "", 0) + 1

@@ -23,6 +23,7 @@ from functools import cached_property
 import regex
 
 from ..doc import Doc
+from ..gazetteer import gazetteer
 from ..resolve_org import (
     OrgRules,
     Suffix,
@@ -33,7 +34,6 @@ from ..resolve_org import (
     split_place,
     with_party_prefix,
 )
-from ..gazetteer import gazetteer
 from ..segment import pos_tokenize, word_freq
 from ..spans import Hit
 
@@ -42,6 +42,10 @@ _NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z]")
 _ORDINAL = regex.compile(r"第[一二三四五六七八九十百零〇\d]+")
 _MAX_NAME = 40  # characters a walk may cover
 _PRIORITY, _SOURCE_PRIORITY = 1, 2
+# A word this frequent in jieba's dictionary is a common word (互联网, 营业厅), not a name.
+_COMMON_FREQ = 1000
+# A name jieba's dictionary holds this often is a known entity (清华大学), not an ad-hoc word.
+_KNOWN_NAME_FREQ = 10
 # jieba tags of proper names and unknown words (a station or platform needs one to be named).
 _PROPER_POS = frozenset({"nr", "nrfg", "nrt", "nz", "nt", "x", "eng", "j"})
 
@@ -108,8 +112,16 @@ class Context:
         for s, e in self.places:
             self.place_end.setdefault(e, []).append(s)
 
+    def _opens(self, s: int, place_ends: set[int]) -> bool:
+        """Whether a name may start at ``s``: after punctuation, a stop word or a place."""
+        if s == 0 or s in place_ends or not _NAME_CHAR.match(self.doc.norm[s - 1]):
+            return True
+        word, pos, _ts, te = self.tokens[self.token_at[s - 1]]
+        rules = self.rules
+        return te == s and (word in rules.stop or word in rules.cross or pos in rules.stop_pos)
+
     def _gazetteer_places(self) -> set[tuple[int, int]]:
-        """Gazetteer names above township level at token starts."""
+        """Gazetteer names at token starts; townships (城关镇) only where a name may start."""
         spans: set[tuple[int, int]] = set()
         gaz = gazetteer()
         norm = self.doc.norm
@@ -117,9 +129,12 @@ class Context:
         for _w, _f, s, _e in self.tokens:
             if s < prev_end:
                 continue
+            opens = self._opens(s, {prev_end})
             for j in range(min(len(norm), s + gaz.max_len), s + 1, -1):
                 variants = [
-                    v for v in gaz.variants.get(norm[s:j], ()) if v.place.level != "township"
+                    v
+                    for v in gaz.variants.get(norm[s:j], ())
+                    if v.place.level != "township" or opens
                 ]
                 if variants and (any(v.standalone for v in variants) or s == prev_end):
                     spans.add((s, j))
@@ -128,28 +143,24 @@ class Context:
         return spans
 
     def _localities(self, spans: set[tuple[int, int]]) -> set[tuple[int, int]]:
-        """Communities and villages (义和社区) right after punctuation or a place."""
+        """Communities and villages (义和社区, 向阳村) where a name may start."""
         rules, norm = self.rules, self.doc.norm
-        ends = {e for _s, e in spans}
+        place_ends = {e for _s, e in spans}
+        words = "|".join(regex.escape(w) for w in rules.locality)
         found: set[tuple[int, int]] = set()
-        for word in rules.locality:
-            for m in regex.finditer(r"(?<![\p{Han}])(\p{Han}{2,3})" + regex.escape(word), norm):
-                found.add(m.span())
-            for e0 in ends:
-                m2 = regex.match(r"(\p{Han}{2,3}?)" + regex.escape(word), norm[e0 : e0 + 3 + len(word)])
-                if m2:
-                    found.add((e0, e0 + m2.end()))
-        good = set()
-        for s, e in found:
-            stem = norm[s : e - next(len(w) for w in rules.locality if norm.endswith(w, s, e))]
-            first = self.tokens[self.token_at[s]]
-            if stem in rules.generic or stem in rules.stop or first[2] != s:
+        if not words:
+            return found
+        for m in regex.finditer(r"(\p{Han}{2,3}?)(?:" + words + ")", norm, overlapped=True):
+            s, stem = m.start(), m.group(1)
+            if not self._opens(s, place_ends):
                 continue
-            if first[0] in rules.stop or first[1] in rules.stop_pos - {"c"} or first[1] == "v":
+            word, pos, ts, _te = self.tokens[self.token_at[s]]
+            if ts != s or stem in rules.generic or stem in rules.stop or word in rules.stop:
                 continue
-            if not any(ch in rules.generic or ch in rules.stop for ch in (stem,)):
-                good.add((s, e))
-        return good
+            if pos.startswith("v") or pos in rules.stop_pos:
+                continue
+            found.add(m.span())
+        return found
 
     def accept(self, cand: Cand) -> None:
         self.accepted.setdefault(cand.end, []).append(cand)
@@ -164,7 +175,9 @@ class Context:
     @cached_property
     def title_spans(self) -> list[tuple[int, int]]:
         """Insides of 《…》 titles (names there belong to the document title)."""
-        return [(m.start() + 1, m.end() - 1) for m in regex.finditer(r"《[^《》]*》", self.doc.norm)]
+        return [
+            (m.start() + 1, m.end() - 1) for m in regex.finditer(r"《[^《》]*》", self.doc.norm)
+        ]
 
     def in_title(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e in self.title_spans)
@@ -205,7 +218,11 @@ def _unit_ending_at(ctx: Context, p: int, floor: int) -> Unit | None:
     if any(not _NAME_CHAR.match(c) for c in text):
         return None
     kind = "nation" if text in ctx.rules.nation else "tok"
-    return Unit(ts, p, text, kind, pos if text == word else pos or "x")
+    # A clipped token keeps its tag only if jieba knows the whole word as a name (清华|大学),
+    # not for a generic one (外贸|公司).
+    if text != word and not (pos in _PROPER_POS and word_freq(word) >= _KNOWN_NAME_FREQ):
+        pos = ""
+    return Unit(ts, p, text, kind, pos)
 
 
 def _stops(ctx: Context, unit: Unit) -> bool:
@@ -219,7 +236,9 @@ def _stops(ctx: Context, unit: Unit) -> bool:
         return False
     if unit.pos in rules.stop_pos:
         return True
-    return unit.pos.startswith("v") and unit.pos != "vn" and unit.text not in rules.name_words
+    if not unit.pos.startswith("v") or unit.pos == "vn" or unit.text in rules.name_words:
+        return False
+    return word_freq(unit.text) >= rules.rare_verb_freq
 
 
 def _person_like(unit: Unit) -> bool:
@@ -253,7 +272,7 @@ def walk_left(ctx: Context, start: int) -> list[Unit]:
         p = unit.start
     units.reverse()
     # jieba glues a function word onto an unknown name (由林达, 了泽东): cut it off.
-    if units and units[0].kind == "tok" and len(units[0].text) >= 3:
+    if units and units[0].kind == "tok" and len(units[0].text) >= 2:
         head = units[0]
         if head.text[0] in ctx.rules.stop | ctx.rules.cross and word_freq(head.text) == 0:
             units[0] = Unit(head.start + 1, head.end, head.text[1:], "tok", head.pos)
@@ -262,11 +281,14 @@ def walk_left(ctx: Context, start: int) -> list[Unit]:
 
 def _distinctive(ctx: Context, unit: Unit) -> bool:
     """A unit that makes a name a name: not a generic word, not a verb, two chars or more."""
-    if unit.kind != "tok" or len(unit.text) < 2 or unit.text in ctx.rules.generic:
+    rules = ctx.rules
+    if unit.kind != "tok" or len(unit.text) < 2:
         return False
-    if unit.text in ctx.rules.cross:
+    if unit.pos.startswith("v") and unit.pos != "vn":
         return False
-    return not (unit.pos.startswith("v") and unit.text in ctx.rules.name_words)
+    return not (
+        unit.text in rules.generic or unit.text in rules.cross or unit.text in rules.name_words
+    )
 
 
 # -- candidates ------------------------------------------------------------------------------
@@ -291,7 +313,8 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
     """Turn a walk into a candidate, or None when nothing licenses it."""
     norm = ctx.doc.norm
     anchors = [
-        i for i, u in enumerate(units)
+        i
+        for i, u in enumerate(units)
         if u.kind in ("place", "org", "nation") and u.kind in suffix.anchors
     ]
     if anchors:
@@ -300,8 +323,18 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
         if head.kind == "org" and head.org is not None:
             body = norm[head.end : e]
             canon = canonical_compound(head.org.canonical or head.text, "org", body)
-            return Cand(head.start, e, norm[head.start : e], suffix.group, "org", canon,
-                        suffix.rule_id, suffix, parent=head.org.canonical, body=body)
+            return Cand(
+                head.start,
+                e,
+                norm[head.start : e],
+                suffix.group,
+                "org",
+                canon,
+                suffix.rule_id,
+                suffix,
+                parent=head.org.canonical,
+                body=body,
+            )
         if head.kind == "place":
             j = i
             while j + 1 < len(units) and units[j + 1].kind == "place":
@@ -309,13 +342,23 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
             if suffix.place_bodies and not norm.startswith(suffix.place_bodies, units[j].end):
                 return None
             place_text = norm[head.start : units[j].end]
-            canon = canonical_compound(place_text, "place", norm[units[j].end : e],
-                                       suffix.normalize_place)
-            return Cand(head.start, e, norm[head.start : e], suffix.group, "place", canon,
-                        suffix.rule_id, suffix)
+            canon = canonical_compound(
+                place_text, "place", norm[units[j].end : e], suffix.normalize_place
+            )
+            return Cand(
+                head.start,
+                e,
+                norm[head.start : e],
+                suffix.group,
+                "place",
+                canon,
+                suffix.rule_id,
+                suffix,
+            )
         text = norm[head.start : e]
-        return Cand(head.start, e, text, suffix.group, "nation", expand_body(text),
-                    suffix.rule_id, suffix)
+        return Cand(
+            head.start, e, text, suffix.group, "nation", expand_body(text), suffix.rule_id, suffix
+        )
     # Without an anchor a conjunction is not crossed (平台优势与婚姻家庭工作委员会) unless a
     # known name says so later (妇女与婚姻家庭工作委员会): keep the wide start aside.
     wide = units[0].start if units else None
@@ -324,24 +367,41 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
         units = units[cuts[-1] + 1 :]
     first = units[0] if units else None
     place_ends = {e2 for _s2, e2 in ctx.places}
-    if first is not None and suffix.group in ctx.rules.level_groups and (
-        first.text in ctx.rules.levels or first.text in ctx.rules.party
-    ) and first.start not in place_ends:
+    if (
+        first is not None
+        and suffix.group in ctx.rules.level_groups
+        and first.text[0] in ctx.rules.levels
+        and (
+            first.text in ctx.rules.levels
+            or first.text in ctx.rules.party
+            or word_freq(first.text) == 0  # jieba's 市人|社局
+        )
+        and first.start not in place_ends
+    ):
         text = norm[first.start : e]
-        rest = text[1:]
-        if len(rest) < 2 or rest in ctx.rules.generic:
+        if len(text) < 3:
             return None
         return Cand(first.start, e, text, suffix.group, "deictic", None, suffix.rule_id, suffix)
     start = first.start if first else s
     text = norm[start:e]
-    if suffix.policy == "name" and any(_distinctive(ctx, u) for u in units) or (
-        suffix.policy == "proper" and any(_proper(ctx, u) for u in units)
+    if (
+        suffix.policy == "name"
+        and any(_distinctive(ctx, u) for u in units)
+        or (suffix.policy == "proper" and any(_proper(ctx, u) for u in units))
     ):
-        return Cand(start, e, text, suffix.group, "name", expand_body(text), suffix.rule_id,
-                    suffix)
+        return Cand(start, e, text, suffix.group, "name", expand_body(text), suffix.rule_id, suffix)
     if suffix.policy == "parent" and e - start - len(suffix.text) >= 2:
-        return Cand(start, e, text, suffix.group, "sub", None, suffix.rule_id, suffix,
-                    wide_start=wide if cuts else None)
+        return Cand(
+            start,
+            e,
+            text,
+            suffix.group,
+            "sub",
+            None,
+            suffix.rule_id,
+            suffix,
+            wide_start=wide if cuts else None,
+        )
     return None
 
 
@@ -352,14 +412,15 @@ def find_lexicon(ctx: Context) -> None:
         if m.end() not in ctx.bounds or ctx.in_title(m.start(), m.end()):
             continue
         lex = ctx.rules.lexicon[m.group()]
-        ctx.accept(Cand(m.start(), m.end(), m.group(), lex.group, "lexicon", lex.canonical,
-                        lex.rule_id))
+        ctx.accept(
+            Cand(m.start(), m.end(), m.group(), lex.group, "lexicon", lex.canonical, lex.rule_id)
+        )
 
 
 def _ends(ctx: Context) -> list[int]:
     """Where a name may end: token ends, and inside tokens that glue on a title (总局局长)."""
     ends = set(ctx.bounds)
-    for word, _pos, ts, te in ctx.tokens:
+    for word, _pos, _ts, te in ctx.tokens:
         for title in ctx.rules.follow:
             if len(word) > len(title) and word.endswith(title):
                 ends.add(te - len(title))
@@ -367,12 +428,24 @@ def _ends(ctx: Context) -> list[int]:
 
 
 def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
-    """A suffix ending a longer token must not end a stop word or a verb (主办, 举办)."""
-    word, pos, ts, _te = ctx.tokens[ctx.token_at[e - 1]]
-    if ts >= s:
+    """Whether a suffix that is the tail of a longer jieba token really ends a name.
+
+    Not when the token is a verb (主办, 督办) or a common two-character word (格局, 内部,
+    场所): only name-like tokens (社会保障部, 镇政府, 考试网) end in a suffix.
+    """
+    word, pos, ts, te = ctx.tokens[ctx.token_at[e - 1]]
+    if te != e:
         return True
-    clipped = Unit(ts, e, ctx.doc.norm[ts:e], "tok", pos)
-    return clipped.text == word and not _stops(ctx, clipped) or clipped.text != word
+    if ts >= s:  # the suffix is the token: 所 as a particle (人所称) is none
+        return not (e - s == 1 and pos in ctx.rules.stop_pos)
+    if word in ctx.rules.name_words:
+        return True
+    if pos.startswith("v") or _stops(ctx, Unit(ts, te, word, "tok", pos)):
+        return False
+    if pos in _PROPER_POS:
+        return True
+    freq = word_freq(word)
+    return not (len(word) == 2 and freq > 0 or e - s == 1 and freq >= _COMMON_FREQ)
 
 
 def find_suffixed(ctx: Context) -> None:
@@ -389,13 +462,13 @@ def find_suffixed(ctx: Context) -> None:
         if not _suffix_token_ok(ctx, s, e):
             continue
         cand = _licence(ctx, walk_left(ctx, s), suffix, s, e)
-        if cand is None or cand.text in rules.not_org or ctx.in_title(cand.start, cand.end):
+        if cand is None or ctx.in_title(cand.start, cand.end):
+            continue
+        if any(norm.endswith(t, 0, e) and len(t) >= len(cand.text) for t in rules.not_org):
             continue
         if cand.text == suffix.text and cand.how not in ("org", "place"):
             continue
         ctx.accept(cand)
-
-
 
 
 def find_sources(ctx: Context) -> None:
@@ -406,6 +479,8 @@ def find_sources(ctx: Context) -> None:
     for m in regex.finditer(r"（(?:" + cues + r")([^（）\n]{2,40})）", norm):
         s, e = m.start(1), m.end(1)
         text = norm[s:e]
+        if any(word in text for word in rules.not_source):
+            continue
         for word in rules.source_strip:
             if text.endswith(word) and len(text) > len(word):
                 e -= len(word)
@@ -415,17 +490,24 @@ def find_sources(ctx: Context) -> None:
             s, e, text = s + 1, e - 1, text[1:-1]
         if len(text) < 2 or not all(_NAME_CHAR.match(c) for c in text):
             continue
-        known = [c for c in ctx.accepted.get(e, []) if c.start == s]
-        if known:
-            known[0].how, known[0].rule_id = known[0].how, known[0].rule_id
-            continue
+        if any(c.start == s for c in ctx.accepted.get(e, [])):
+            continue  # the suffix rules found this very name
         # Drop partial candidates inside the source name: the source is the whole name.
         for cands in ctx.accepted.values():
             cands[:] = [c for c in cands if not (s <= c.start and c.end <= e)]
         lex = rules.lexicon.get(text)
         canon = lex.canonical if lex else _source_canonical(ctx, text)
-        ctx.accept(Cand(s, e, text, lex.group if lex else "media", "source", canon,
-                        rules.rule_of.get("source_strip", "source")))
+        ctx.accept(
+            Cand(
+                s,
+                e,
+                text,
+                lex.group if lex else "media",
+                "source",
+                canon,
+                rules.rule_of.get("source_cue", "source"),
+            )
+        )
 
 
 def _source_canonical(ctx: Context, text: str) -> str:
@@ -451,8 +533,17 @@ def find_media_titles(ctx: Context) -> None:
         if not text.endswith(ctx.rules.media) or ctx.covered(m.start(1), m.end(1)):
             continue
         lex = ctx.rules.lexicon.get(text)
-        ctx.accept(Cand(m.start(1), m.end(1), text, "media", "source",
-                        lex.canonical if lex else text, ctx.rules.rule_of.get("media", "media")))
+        ctx.accept(
+            Cand(
+                m.start(1),
+                m.end(1),
+                text,
+                "media",
+                "source",
+                lex.canonical if lex else text,
+                ctx.rules.rule_of.get("media", "media"),
+            )
+        )
 
 
 def extract(doc: Doc) -> list[Hit]:
@@ -472,8 +563,14 @@ def extract(doc: Doc) -> list[Hit]:
         kept.append(cand)
     kept.sort(key=lambda c: c.start)
     return [
-        Hit(c.start, c.end, "ORG", c.canonical, c.rule_id,
+        Hit(
+            c.start,
+            c.end,
+            "ORG",
+            c.canonical,
+            c.rule_id,
             priority=_SOURCE_PRIORITY if c.how == "source" else _PRIORITY,
-            attrs={"group": c.group, "how": c.how, "parent": c.parent})
+            attrs={"group": c.group, "how": c.how, "parent": c.parent},
+        )
         for c in kept
     ]

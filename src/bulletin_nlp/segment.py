@@ -74,11 +74,7 @@ def word_freq(word: str) -> int:
 _pos_tokenizer: Any = None
 
 
-def pos_tokenize(text: str) -> list[tuple[str, str, int, int]]:
-    """Segment ``text`` with part-of-speech flags: (word, flag, start, end).
-
-    Uses the same user dictionary as :func:`tokenize`; user terms without a tag get ``x``.
-    """
+def _get_pos_tokenizer() -> Any:
     global _pos_tokenizer
     if _pos_tokenizer is None:
         base = get_tokenizer()  # outside the lock: get_tokenizer takes it too
@@ -87,13 +83,83 @@ def pos_tokenize(text: str) -> list[tuple[str, str, int, int]]:
                 import jieba.posseg
 
                 _pos_tokenizer = jieba.posseg.POSTokenizer(base)
+    return _pos_tokenizer
+
+
+def pos_tokenize(text: str) -> list[tuple[str, str, int, int]]:
+    """Segment ``text`` with part-of-speech flags: (word, flag, start, end).
+
+    Uses the same user dictionary as :func:`tokenize`; user terms without a tag get ``x``.
+    """
     out: list[tuple[str, str, int, int]] = []
     pos = 0
-    for pair in _pos_tokenizer.cut(text, HMM=True):
+    for pair in _get_pos_tokenizer().cut(text, HMM=True):
         end = pos + len(pair.word)
         out.append((pair.word, pair.flag, pos, end))
         pos = end
     return out
+
+
+PosToken = tuple[str, str, int, int]
+
+
+class PosTokens:
+    """The :func:`pos_tokenize` tokens of ``text``, tagged lazily run by run.
+
+    jieba.posseg cuts a text into runs of Han characters, letters, digits and ``+#&._``
+    (its ``re_han_internal``) and tags each run on its own; every other character is a
+    token by itself, tagged ``x`` (``\\r\\n`` is one). So a query only needs the run around
+    its offset: most runs of a document are never tagged. The answers equal those of
+    :func:`pos_tokenize` over the whole text.
+    """
+
+    def __init__(self, text: str):
+        import jieba.posseg
+
+        self.text = text
+        spans = [m.span() for m in jieba.posseg.re_han_internal.finditer(text)]
+        self._starts = [s for s, _e in spans]
+        self._ends = [e for _s, e in spans]
+        self._runs: dict[int, tuple[list[int], list[PosToken]]] = {}  # run -> starts, tokens
+
+    def _run(self, pos: int) -> int:
+        """Index of the run with start <= pos < end, or -1."""
+        i = bisect_right(self._starts, pos) - 1
+        return i if i >= 0 and pos < self._ends[i] else -1
+
+    def _tagged(self, i: int) -> tuple[list[int], list[PosToken]]:
+        found = self._runs.get(i)
+        if found is None:
+            start, end = self._starts[i], self._ends[i]
+            tokens: list[PosToken] = []
+            pos = start
+            for pair in _get_pos_tokenizer().cut(self.text[start:end], HMM=True):
+                tokens.append((pair.word, pair.flag, pos, pos + len(pair.word)))
+                pos += len(pair.word)
+            found = ([t[2] for t in tokens], tokens)
+            self._runs[i] = found
+        return found
+
+    def at(self, k: int) -> PosToken:
+        """The token covering character ``k`` (0 <= k < len(text))."""
+        i = self._run(k)
+        if i >= 0:
+            starts, tokens = self._tagged(i)
+            return tokens[bisect_right(starts, k) - 1]
+        text = self.text
+        if text[k : k + 2] == "\r\n":
+            return ("\r\n", "x", k, k + 2)
+        if k > 0 and text[k - 1 : k + 1] == "\r\n":
+            return ("\r\n", "x", k - 1, k + 1)
+        return (text[k], "x", k, k + 1)
+
+    def __contains__(self, pos: object) -> bool:
+        """Whether ``pos`` is a token boundary (a start or an end)."""
+        if not isinstance(pos, int) or not self.text or not 0 <= pos <= len(self.text):
+            return False
+        if pos == 0 or pos == len(self.text):
+            return True
+        return self.at(pos)[2] == pos
 
 
 class TokenBounds(AbstractSet[int]):

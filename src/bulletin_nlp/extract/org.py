@@ -34,8 +34,9 @@ from ..resolve_org import (
     split_place,
     with_party_prefix,
 )
-from ..segment import pos_tokenize, word_freq
+from ..segment import PosTokens, word_freq
 from ..spans import Hit
+from .place import _matches as gazetteer_matches
 
 # Characters allowed inside a name; anything else ends the walk.
 _NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z]")
@@ -85,21 +86,22 @@ class Context:
 
     doc: Doc
     rules: OrgRules
-    tokens: list[tuple[str, str, int, int]] = field(default_factory=list)
-    token_at: dict[int, int] = field(default_factory=dict)  # char offset -> token index
-    bounds: set[int] = field(default_factory=set)
+    # jieba.posseg tokens, tagged lazily around the offsets asked about; ``in`` tests a
+    # token boundary. Tagging the whole document would cost more than all the rest.
+    tokens: PosTokens = field(init=False)
     place_end: dict[int, list[int]] = field(default_factory=dict)  # end -> starts
     places: list[tuple[int, int]] = field(default_factory=list)
     accepted: dict[int, list[Cand]] = field(default_factory=dict)  # end -> candidates
     aliases: dict[str, Cand] = field(default_factory=dict)  # short name -> its owner
 
     def __post_init__(self) -> None:
-        self.tokens = pos_tokenize(self.doc.norm)
-        for i, (_w, _f, s, e) in enumerate(self.tokens):
-            for k in range(s, e):
-                self.token_at[k] = i
-            self.bounds.update((s, e))
+        self.tokens = PosTokens(self.doc.norm)
         self._find_places()
+
+    @property
+    def bounds(self) -> PosTokens:
+        """Token boundaries (membership tests only)."""
+        return self.tokens
 
     def _find_places(self) -> None:
         """PLACE hits of the place stage (gazetteer names when it found none) and localities."""
@@ -116,7 +118,7 @@ class Context:
         """Whether a name may start at ``s``: after punctuation, a stop word or a place."""
         if s == 0 or s in place_ends or not _NAME_CHAR.match(self.doc.norm[s - 1]):
             return True
-        word, pos, _ts, te = self.tokens[self.token_at[s - 1]]
+        word, pos, _ts, te = self.tokens.at(s - 1)
         rules = self.rules
         return te == s and (word in rules.stop or word in rules.cross or pos in rules.stop_pos)
 
@@ -124,19 +126,21 @@ class Context:
         """Gazetteer names at token starts; townships (城关镇) only where a name may start."""
         spans: set[tuple[int, int]] = set()
         gaz = gazetteer()
-        norm = self.doc.norm
+        found = gazetteer_matches(self.doc.norm)  # start -> surfaces, longest first
         prev_end = -1
-        for _w, _f, s, _e in self.tokens:
-            if s < prev_end:
+        for s in sorted(found):  # token starts without a surface add nothing
+            if s < prev_end or s not in self.tokens:
                 continue
+            surfaces = found[s]
             opens = self._opens(s, {prev_end})
-            for j in range(min(len(norm), s + gaz.max_len), s + 1, -1):
+            for surface in surfaces:
+                if len(surface) < 2:
+                    continue
                 variants = [
-                    v
-                    for v in gaz.variants.get(norm[s:j], ())
-                    if v.place.level != "township" or opens
+                    v for v in gaz.variants_of(surface) if v.place.level != "township" or opens
                 ]
                 if variants and (any(v.standalone for v in variants) or s == prev_end):
+                    j = s + len(surface)
                     spans.add((s, j))
                     prev_end = j
                     break
@@ -154,7 +158,7 @@ class Context:
             s, stem = m.start(), m.group(1)
             if not self._opens(s, place_ends):
                 continue
-            word, pos, ts, _te = self.tokens[self.token_at[s]]
+            word, pos, ts, _te = self.tokens.at(s)
             if ts != s or stem in rules.generic or stem in rules.stop or word in rules.stop:
                 continue
             if pos.startswith("v") or pos in rules.stop_pos:
@@ -208,7 +212,7 @@ def _unit_ending_at(ctx: Context, p: int, floor: int) -> Unit | None:
         return None
     if not _NAME_CHAR.match(ch):
         return None
-    word, pos, ts, _te = ctx.tokens[ctx.token_at[p - 1]]
+    word, pos, ts, _te = ctx.tokens.at(p - 1)
     ts = max(ts, floor)
     # A place or an organization may end inside this token (小河|镇政府): split there.
     inner_ends = [e for e in ctx.place_end if ts < e < p] + [e for e in ctx.accepted if ts < e < p]
@@ -295,11 +299,32 @@ def _distinctive(ctx: Context, unit: Unit) -> bool:
 
 
 def _suffix_at(ctx: Context, end: int) -> Suffix | None:
+    """The longest suffix rule ending at ``end`` (the first such rule on ties)."""
     norm = ctx.doc.norm
-    for suffix in ctx.rules.suffixes:
-        if norm.endswith(suffix.text, 0, end):
-            return suffix
+    by_text, lengths = _suffix_index(ctx.rules)
+    for n in lengths:
+        if n <= end:
+            found = by_text.get(norm[end - n : end])
+            if found is not None:
+                return found
     return None
+
+
+# id(rules) -> (rules, index): OrgRules holds dicts, so it cannot be an lru_cache key.
+_SUFFIX_INDEX: dict[int, tuple[OrgRules, dict[str, Suffix], tuple[int, ...]]] = {}
+
+
+def _suffix_index(rules: OrgRules) -> tuple[dict[str, Suffix], tuple[int, ...]]:
+    """Suffix rules by text (the first rule of each text) and their lengths, longest first."""
+    cached = _SUFFIX_INDEX.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1], cached[2]
+    by_text: dict[str, Suffix] = {}
+    for suffix in rules.suffixes:
+        by_text.setdefault(suffix.text, suffix)
+    lengths = tuple(sorted({len(t) for t in by_text}, reverse=True))
+    _SUFFIX_INDEX[id(rules)] = (rules, by_text, lengths)
+    return by_text, lengths
 
 
 def _proper(ctx: Context, unit: Unit) -> bool:
@@ -417,14 +442,24 @@ def find_lexicon(ctx: Context) -> None:
         )
 
 
-def _ends(ctx: Context) -> list[int]:
-    """Where a name may end: token ends, and inside tokens that glue on a title (总局局长)."""
-    ends = set(ctx.bounds)
-    for word, _pos, _ts, te in ctx.tokens:
-        for title in ctx.rules.follow:
-            if len(word) > len(title) and word.endswith(title):
-                ends.add(te - len(title))
-    return sorted(ends)
+def _is_end(ctx: Context, e: int) -> bool:
+    """Whether a name may end at ``e``: a token end, or inside a token that glues on a title
+    (总局局长)."""
+    if e in ctx.bounds:
+        return True
+    word, _pos, _ts, te = ctx.tokens.at(e)
+    return len(word) > te - e and word[e - te :] in ctx.rules.follow
+
+
+def _suffix_ends(ctx: Context) -> list[int]:
+    """Offsets right after a character that ends some suffix rule, ascending."""
+    last = _suffix_last_chars(ctx.rules)
+    return [k + 1 for k, ch in enumerate(ctx.doc.norm) if ch in last]
+
+
+def _suffix_last_chars(rules: OrgRules) -> frozenset[str]:
+    by_text, _lengths = _suffix_index(rules)
+    return frozenset(t[-1] for t in by_text if t)
 
 
 def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
@@ -433,7 +468,7 @@ def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
     Not when the token is a verb (主办, 督办) or a common two-character word (格局, 内部,
     场所): only name-like tokens (社会保障部, 镇政府, 考试网) end in a suffix.
     """
-    word, pos, ts, te = ctx.tokens[ctx.token_at[e - 1]]
+    word, pos, ts, te = ctx.tokens.at(e - 1)
     if te != e:
         return True
     if ts >= s:  # the suffix is the token: 所 as a particle (人所称) is none
@@ -452,11 +487,11 @@ def find_suffixed(ctx: Context) -> None:
     """Names ending in an org suffix, shortest end first so inner names anchor outer ones."""
     norm = ctx.doc.norm
     rules = ctx.rules
-    for e in _ends(ctx):
-        if e == 0 or ctx.accepted.get(e):
+    for e in _suffix_ends(ctx):
+        if ctx.accepted.get(e):
             continue
         suffix = _suffix_at(ctx, e)
-        if suffix is None:
+        if suffix is None or not _is_end(ctx, e):
             continue
         s = e - len(suffix.text)
         if not _suffix_token_ok(ctx, s, e):

@@ -73,13 +73,22 @@ def _suffix_chars() -> frozenset[str]:
     return frozenset(p.name[-1] for p in gaz.by_adcode.values())
 
 
+# The last text and its matches: the ORG stage asks again about the same document.
+_last_matches: tuple[str, dict[int, list[str]]] = ("", {})
+
+
 def _matches(text: str) -> dict[int, list[str]]:
-    """Every gazetteer surface in ``text``, by start offset, longest first."""
+    """Every gazetteer surface in ``text``, by start offset, longest first (do not mutate)."""
+    global _last_matches
+    last = _last_matches
+    if last[0] == text:
+        return last[1]
     found: dict[int, list[str]] = {}
     for end, length in _automaton().iter(text):
         found.setdefault(end + 1 - length, []).append(text[end + 1 - length : end + 1])
     for surfaces in found.values():
         surfaces.sort(key=len, reverse=True)
+    _last_matches = (text, found)
     return found
 
 

@@ -102,7 +102,15 @@ class Doc:
 
     def sentence_at(self, pos: int) -> Sentence | None:
         """The sentence holding normalized offset ``pos``, if any."""
-        starts = [s.start for s in self.sentences]
+        # The start list is kept between calls (rebuilt when the sentences change): built
+        # per call it made a one-line document of n sentences cost n² (issue 9).
+        last = self.sentences[-1].start if self.sentences else -1
+        key = (id(self.sentences), len(self.sentences), last)
+        cached = self.__dict__.get("_sentence_starts")
+        if cached is None or cached[0] != key:
+            cached = (key, [s.start for s in self.sentences])
+            self.__dict__["_sentence_starts"] = cached
+        starts = cached[1]
         i = bisect_right(starts, pos) - 1
         if i >= 0 and self.sentences[i].start <= pos < self.sentences[i].end:
             return self.sentences[i]

@@ -54,12 +54,35 @@ def format_of(path: str | Path) -> str:
     return FORMATS.get(Path(path).suffix.lower(), "text")
 
 
+#: Largest input file read, in bytes (``$BULLETIN_NLP_MAX_BYTES``): the pipeline holds a
+#: whole document in memory several times over, so a huge file is refused up front
+#: rather than exhausting memory. Bulletins are tens of kilobytes.
+MAX_BYTES_ENV = "BULLETIN_NLP_MAX_BYTES"
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    """The input size limit in bytes."""
+    import os
+
+    try:
+        return int(os.environ.get(MAX_BYTES_ENV, DEFAULT_MAX_BYTES))
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
 def read_bytes(path: str | Path) -> bytes:
     """A file's bytes; :class:`InputError` naming the file and the reason otherwise."""
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a file")
     try:
+        size, limit = p.stat().st_size, max_bytes()
+        if size > limit:  # checked before reading: never load the file
+            raise InputError(
+                f"{p}: file too large ({size:,} bytes; the limit is {limit:,} bytes, "
+                f"set ${MAX_BYTES_ENV} to raise it)"
+            )
         return p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None

@@ -31,8 +31,13 @@ _FOLDABLE_RE = regex.compile(
     "[\uff01-\uff5e\r" + regex.escape("".join(sorted(set(_QUOTES) | set(_ASCII_PUNCT)))) + "]"
 )
 # Table-of-contents and page markers: "社会工作者打通为民服务最后一米 08 版", "- 3 -".
-PAGE_MARKER = regex.compile(r"(?:^|[ \t\u3000]+)(?:第\s*)?\d{1,3}\s*版\s*$")
-PAGE_NUMBER_LINE = regex.compile(r"^\s*(?:[-—－]\s*\d{1,3}\s*[-—－]|第\s*\d{1,3}\s*页)\s*$")
+# Spaces inside markers: every character normalization drops (zero-width ones too), so
+# a marker hidden by a BOM or U+200B is still one and a second pass finds nothing new.
+_S = r"[\s" + regex.escape("".join(sorted(WHITESPACE))) + "]"
+PAGE_MARKER = regex.compile(rf"(?:^|{_S}+)(?:第{_S}*)?\d{{1,3}}{_S}*版{_S}*$")
+PAGE_NUMBER_LINE = regex.compile(
+    rf"^{_S}*(?:[-—－]{_S}*\d{{1,3}}{_S}*[-—－]|第{_S}*\d{{1,3}}{_S}*页){_S}*$"
+)
 SOURCE_LINE = regex.compile(r"^[（(]据")
 
 

@@ -23,6 +23,32 @@ if TYPE_CHECKING:  # read commands (facts, search) stay light: no pydantic impor
     from .doc import Doc
 
 SCHEMA_VERSION = 1
+#: Seconds a connection waits for another writer's lock before giving up
+#: (``$BULLETIN_NLP_DB_TIMEOUT``, default 30).
+DB_TIMEOUT_ENV = "BULLETIN_NLP_DB_TIMEOUT"
+
+
+def db_timeout() -> float:
+    """How long to wait for a database locked by another writer."""
+    import os
+
+    try:
+        return float(os.environ.get(DB_TIMEOUT_ENV, "30"))
+    except ValueError:
+        return 30.0
+
+
+def store_error(path: str | Path, exc: sqlite3.Error) -> StoreError:
+    """A :class:`StoreError` naming the database and saying plainly what is wrong."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"{path}: database is locked by another writer (waited {db_timeout():g}s; "
+            f"try again when it has finished, or raise ${DB_TIMEOUT_ENV})"
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path}: read-only database, cannot write ({text})")
+    return StoreError(f"{path}: not a usable SQLite database ({text})")
 
 
 def stable_id(*parts: object) -> str:
@@ -93,7 +119,7 @@ class Store:
         if p.is_dir():
             raise StoreError(f"{p}: is a directory, expected a database file")
         try:
-            conn = sqlite3.connect(str(p), timeout=30)
+            conn = sqlite3.connect(str(p), timeout=db_timeout())
             db = sqlite_utils.Database(conn)
             # WAL: readers never block the writer, and a killed writer leaves the database
             # consistent (the last transaction is simply absent). NORMAL sync is safe in
@@ -101,13 +127,39 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             store = cls(db, str(p))
-            with db.atomic():  # schema creation is all or nothing, even under SIGKILL
-                store._ensure_schema()
-                store._ensure_batch_schema()
-                store._ensure_review_schema()
+            found = db.execute("PRAGMA user_version").fetchone()[0]
+            if found > SCHEMA_VERSION:  # written by a newer release: do not touch it
+                conn.close()
+                raise StoreError(
+                    f"{p}: database schema version {found} is newer than this "
+                    f"bulletin-nlp's ({SCHEMA_VERSION}): upgrade bulletin-nlp"
+                )
+            store._setup_schema()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{p}: not a usable SQLite database ({exc})") from None
+            raise store_error(p, exc) from None
         return store
+
+    def _setup_schema(self) -> None:
+        """Create or upgrade the schema in one transaction, even when another process
+        does the same: a reader opening a database its writer is still creating saw no
+        tables, then could not write them (SQLite answers "locked" at once, without
+        waiting, when a read transaction's snapshot went stale); it looks again."""
+        import time
+
+        deadline = time.monotonic() + db_timeout()
+        while True:
+            try:
+                with self.db.atomic():  # all or nothing, even under SIGKILL
+                    self._ensure_schema()
+                    self._ensure_batch_schema()
+                    self._ensure_review_schema()
+                return
+            except sqlite3.OperationalError as exc:
+                text = str(exc)
+                raced = "locked" in text or "already exists" in text or "duplicate column" in text
+                if not raced or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @classmethod
     def open_existing(cls, path: str | Path) -> Store:
@@ -303,14 +355,17 @@ class Store:
     def start_run(self, ruleset: str, executor: str, workers: int, files: int) -> int:
         """Record a run as started; runs left ``running`` by a killed process are closed."""
         conn = self.db.conn
-        with conn:
-            conn.execute("update runs set status = 'interrupted' where status = 'running'")
-            cur = conn.execute(
-                "insert into runs (started_at, status, pipeline_version, ruleset_version, "
-                "executor, workers, files, processed, skipped, failed, chars) "
-                "values (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0)",
-                [_now(), PIPELINE_VERSION, ruleset, executor, workers, files],
-            )
+        try:
+            with conn:
+                conn.execute("update runs set status = 'interrupted' where status = 'running'")
+                cur = conn.execute(
+                    "insert into runs (started_at, status, pipeline_version, ruleset_version, "
+                    "executor, workers, files, processed, skipped, failed, chars) "
+                    "values (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0)",
+                    [_now(), PIPELINE_VERSION, ruleset, executor, workers, files],
+                )
+        except sqlite3.Error as exc:  # locked by another writer, read-only...
+            raise store_error(self.path, exc) from None
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, **fields: Any) -> None:
@@ -319,8 +374,13 @@ class Store:
             fields["failures"] = json.dumps(fields["failures"], ensure_ascii=False)
         fields.setdefault("finished_at", _now())
         sets = ", ".join(f"[{k}] = ?" for k in fields)
-        with self.db.conn:
-            self.db.conn.execute(f"update runs set {sets} where id = ?", [*fields.values(), run_id])
+        try:
+            with self.db.conn:
+                self.db.conn.execute(
+                    f"update runs set {sets} where id = ?", [*fields.values(), run_id]
+                )
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest runs, newest first."""
@@ -529,8 +589,9 @@ class Store:
             where.append("year between ? and ?")
             params.extend([y1, y2])
         if org:
-            where.append("(org = ? or org like ?)")
-            params.extend([org, f"%{org}%"])
+            # A % or _ the user typed is a character, not a LIKE wildcard.
+            where.append("(org = ? or org like ? escape '\\')")
+            params.extend([org, f"%{like_escape(org)}%"])
         if modality:
             where.append("modality = ?")
             params.append(modality)
@@ -551,8 +612,9 @@ class Store:
             self.db.query(
                 "select v.*, d.raw, d.path, a.start as article_start from facts_view v "
                 "join facts f on f.id = v.id join documents d on d.id = f.doc_id "
-                "left join articles a on a.id = f.article_id where v.id = ? or v.id like ?",
-                [fact_id, fact_id + "%"],
+                "left join articles a on a.id = f.article_id where v.id = ? "
+                "or v.id like ? escape '\\'",
+                [fact_id, like_escape(fact_id) + "%"],
             )
         )
         if not rows:
@@ -573,6 +635,11 @@ class Store:
             "where sentences_fts match ? order by d.name, s.start limit ?"
         )
         return list(self.db.query(sql, [match, limit]))
+
+
+def like_escape(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape '\\'``: its % and _ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _stored_norm(value: str | None) -> Any:

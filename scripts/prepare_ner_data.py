@@ -2,8 +2,9 @@
 
     python scripts/prepare_ner_data.py [--data ../shared/data/ner] [--out build/ner]
 
-Writes ``train.spacy`` and ``dev.spacy`` (dev carved from the training sources) and
-``msra.spacy`` (the MSRA subset: evaluation only, never trained on). Labels are mapped
+Writes ``train.spacy`` and ``dev.spacy`` (dev carved from the training sources),
+``pd_train.spacy`` and ``pd_dev.spacy`` (People's Daily alone, for the fine-tuning phase)
+and ``msra.spacy`` (the MSRA subset: evaluation only, never trained on). Labels are mapped
 onto the project's PERSON / PLACE / ORG (see docs/model.md for each source's mapping).
 Text is folded as the pipeline's normalization folds it (full-width ASCII to half-width,
 whitespace dropped), so the model sees what ``doc.norm`` will give it.
@@ -272,6 +273,9 @@ def build(data: Path, out: Path, pd_weight: int = 3) -> None:
     write(nlp, train, out / "train.spacy")
     write(nlp, dev, out / "dev.spacy")
     write(nlp, msra, out / "msra.spacy")
+    # People's Daily alone: the second, short training phase (configs/ner_finetune.cfg).
+    write(nlp, pd_train, out / "pd_train.spacy")
+    write(nlp, pd_dev, out / "pd_dev.spacy")
 
 
 def main() -> None:

@@ -2,11 +2,19 @@
 
 The model (one token per character, tok2vec + ner, trained on news NER corpora by
 ``scripts/train_model.py``; see docs/model.md) ships in ``bulletin_nlp/models/ner_zh``.
-It runs sentence by sentence over ``doc.norm`` with a small beam, so each entity gets a
-probability (its share of the beam). A model span is kept only when
+It runs sentence by sentence over ``doc.norm``; each entity of the greedy parse gets a
+probability: its share of a small beam. A model span is kept only when
 
 - no earlier stage has a hit overlapping it (rule spans always win),
-- its probability reaches :data:`THRESHOLD`, and
+- its probability reaches :data:`THRESHOLD`,
+- it passes the rules' own sanity checks (:func:`plausible`): it starts and ends on jieba
+  token boundaries, holds no punctuation, is not one common dictionary word; a PERSON has
+  the rules' name shape (listed surname, short given name); an ORG is not a generic noun
+  of ``rules/org.yaml`` (``not_org``), nor a slogan or a programme of
+  ``rules/initiative.yaml`` (``stop``, or ending in a ``suffix_cue`` such as 计划 or 行动),
+  has, before its head word, a distinctive one (not ``generic``, national or a place:
+  ``社区基金`` is not a name); a single dictionary word must not be a generic compound
+  (``中华文化``) nor end in a suffix of the ORG rules, which have judged it (``外贸公司``), and
 - the project's resolvers can normalize it: places must resolve to an adcode through
   :mod:`bulletin_nlp.gazetteer`, organizations get the canonical name the lexicon or the
   document knows (:func:`bulletin_nlp.resolve_org.resolve_org`).
@@ -27,7 +35,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import regex
+
 from ..doc import Doc
+from ..segment import tokenize, word_freq
 from ..spans import MENTION_TYPES, Hit
 
 if TYPE_CHECKING:
@@ -45,6 +56,10 @@ LABELS = ("ORG", "PLACE", "PERSON")
 # Spans never include enclosing brackets or quotes (FACTS.md).
 _STRIP = "《》“”‘’「」『』\"'（）()【】[]"
 _MIN_CHARS = 2  # one-character names (京, 华) are abbreviations the rules handle in context
+# A span that is one jieba word this common is an ordinary word (政府, 中央, 国家队), as in
+# the PERSON rules; real names are absent from the dictionary or rare in it.
+_COMMON_WORD_FREQ = 100
+_NAME_CHARS = regex.compile(r"[\p{Han}A-Za-z0-9·]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,31 +91,32 @@ def model_version() -> str:
 
 @lru_cache(maxsize=1)
 def load() -> Language:
-    """Load the shipped pipeline once per process, its NER set to beam search."""
+    """Load the shipped pipeline once per process."""
     import spacy
 
     from . import _model_arch  # noqa: F401  (registers the embedding layer the config names)
 
-    nlp = spacy.load(MODEL_DIR)
-    ner = nlp.get_pipe("ner")
-    ner.cfg["beam_width"] = BEAM_WIDTH
-    ner.cfg["beam_density"] = BEAM_DENSITY
-    return nlp
+    return spacy.load(MODEL_DIR)
 
 
 def predict(texts: Sequence[str]) -> list[list[Entity]]:
-    """The best-scoring entities of each text with their beam probabilities."""
+    """The entities of each text (greedy parse) with their beam probabilities.
+
+    The model was trained greedily and its greedy parse is its best one (beam parses
+    score a little lower on held-out news); the beam only measures how much of its mass
+    agrees with each greedy entity.
+    """
     nlp = load()
-    ner = nlp.get_pipe("ner")
-    docs = list(nlp.pipe(texts, disable=["ner"]))
+    ner: Any = nlp.get_pipe("ner")  # spacy's EntityRecognizer (a Cython class)
+    docs = list(nlp.pipe(texts, disable=["ner"]))  # tok2vec: sets doc.tensor for the NER
     out: list[list[Entity]] = [[] for _ in docs]
     busy = [i for i, d in enumerate(docs) if len(d)]
     if not busy:
         return out
     work = [docs[i] for i in busy]
-    beams = ner.predict(work)
+    ner.set_annotations(work, ner.greedy_parse(work))
+    beams = ner.beam_parse(work, beam_width=BEAM_WIDTH, beam_density=BEAM_DENSITY)
     scores = ner.scored_ents(beams)
-    ner.set_annotations(work, beams)
     for i, doc, score in zip(busy, work, scores, strict=True):
         out[i] = [
             Entity(e.start_char, e.end_char, e.label_, float(score.get((e.start, e.end, e.label_), 0.0)))
@@ -135,7 +151,7 @@ def extract(doc: Doc) -> list[Hit]:
             start, end = _trim(doc.norm, offset + ent.start, offset + ent.end)
             if end - start < _MIN_CHARS or ent.score < THRESHOLD:
                 continue
-            if taken.find(1, start, end) >= 0:
+            if taken.find(1, start, end) >= 0 or not plausible(doc, ent.label, start, end):
                 continue
             norm = _normalize(doc, ent.label, start, end)
             if norm is None:
@@ -154,6 +170,66 @@ def extract(doc: Doc) -> list[Hit]:
                 )
             )
     return hits
+
+
+def plausible(doc: Doc, label: str, start: int, end: int) -> bool:
+    """Whether ``doc.norm[start:end]`` passes the rules' checks for a ``label`` name."""
+    text = doc.norm[start:end]
+    if not _NAME_CHARS.fullmatch(text):
+        return False
+    bounds = doc.token_bounds
+    if start not in bounds or end not in bounds:
+        return False  # 充分肯 in 充分肯定, 地民政部门 in 各地民政部门
+    words = [w for w, _s, _e in tokenize(text)]
+    if label != "PLACE" and len(words) == 1 and word_freq(text) >= _COMMON_WORD_FREQ:
+        return False  # places are checked by the gazetteer instead (北京 is common, and a place)
+    if label == "PERSON":
+        from .person import _shaped, load_rules
+
+        return _shaped(text, load_rules())
+    if label == "ORG":
+        from ..resolve_org import org_rules
+        from .initiative import load_rules as initiative_rules
+
+        rules = org_rules()
+        initiatives = initiative_rules()
+        if text in rules.not_org or text in initiatives.stop:
+            return False  # 社会组织, 乡村振兴: named as not-mentions by the rules
+        if any(text.endswith(head) for _id, heads in initiatives.suffix_cues for head in heads):
+            return False  # 培训计划, 关爱行动: programmes (INITIATIVE heads), not bodies
+        if len(words) == 1:
+            # One dictionary word: a generic compound (中华文化), or a word ending in a head
+            # the ORG rules walk from, which they have judged already (外贸公司).
+            suffixed = any(text.endswith(x.text) for x in rules.suffixes)
+            return not (suffixed or text.endswith(rules.legal_forms) or _generic_compound(text))
+        return any(_distinctive(w) for w in words[:-1])
+    return True
+
+
+def _distinctive(word: str) -> bool:
+    """A word that can make an organization's name: not generic, national or a place.
+
+    The last word of a name is its head (基金, 文化, 义工队); some word before it must be
+    distinctive (阳光 in 阳光义工队), as the ORG rules require of the names they walk.
+    """
+    from ..gazetteer import lookup
+    from ..resolve_org import org_rules
+
+    rules = org_rules()
+    if word in rules.generic or word in rules.nation or word in rules.levels:
+        return False
+    if _generic_compound(word):
+        return False
+    return len(word) < 2 or lookup(word) is None
+
+
+def _generic_compound(word: str) -> bool:
+    """``word`` is a national/generic word followed by a generic one (中华文化, 社工机构)."""
+    from ..resolve_org import org_rules
+
+    rules = org_rules()
+    plain = rules.generic | rules.nation | rules.levels
+    return any(word[:k] in plain and word[k:] in rules.generic for k in range(1, len(word)))
 
 
 def _normalize(doc: Doc, label: str, start: int, end: int) -> Any:

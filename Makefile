@@ -21,6 +21,7 @@ run: install
 
 test: install-dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 lint: install-dev

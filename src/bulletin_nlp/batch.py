@@ -404,12 +404,12 @@ def run_batch(
         if bar is not None:
             bar.advance("processed")
 
-    paths: dict[Any, str] = {}  # in-flight future -> its file
+    in_flight: dict[Any, str] = {}  # in-flight future -> its file
 
     def collect(executor: Executor, pending: set[Any]) -> set[Any]:
         done, rest = executor.wait(pending)
         for future in done:
-            path = paths.pop(future)
+            path = in_flight.pop(future)
             try:
                 outcome = future.result()
             except Exception as exc:  # noqa: BLE001 - a worker died (OOM, killed): go on
@@ -431,7 +431,7 @@ def run_batch(
                 if executor is None:
                     executor = make_executor(workers, dask)
                 future = executor.submit(task.path, task.data, task.sha, issue_year)
-                paths[future] = task.path
+                in_flight[future] = task.path
                 pending.add(future)
             while executor is not None and pending and (
                 len(pending) >= executor.workers * IN_FLIGHT_PER_WORKER

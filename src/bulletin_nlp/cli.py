@@ -235,7 +235,7 @@ def facts(
     elif fmt == "csv":
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_COLUMNS)  # RFC 4180 line ends
         writer.writeheader()
         writer.writerows(rows)
     else:

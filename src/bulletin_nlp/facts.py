@@ -100,7 +100,7 @@ def fact_rules() -> FactRules:
         found = [w for c in by_kind.get(kind, []) for w in c.words]
         return tuple(sorted(set(found), key=len, reverse=True))
 
-    scope = {w: c.scope or "article" for c in by_kind.get("scope", []) for w in c.words}
+    scope: dict[str, str] = {w: c.scope or "article" for c in by_kind.get("scope", []) for w in c.words}
     patterns = tuple(regex.compile(p) for c in by_kind.get("target", []) for p in c.patterns)
     return FactRules(
         metrics=tuple(metrics),

@@ -125,10 +125,10 @@ def decode_text(data: bytes, path: str = "<bytes>", declared: str | None = None)
         if data.startswith(bom):
             return _strict(data, enc, path), enc
     if declared:
-        enc = _codec(declared)
-        if enc:
+        codec = _codec(declared)
+        if codec:
             try:
-                return data.decode(enc), enc
+                return data.decode(codec), codec
             except UnicodeDecodeError:
                 pass  # a wrong declaration is common: detect instead
     if b"\x00" in data[:4096]:  # text in UTF-8 or GB18030 never holds a NUL byte

@@ -49,6 +49,7 @@ Kind = Literal[
 ]
 Policy = Literal["anchor", "name", "proper", "parent"]
 Anchor = Literal["place", "org", "nation"]
+_DEFAULT_ANCHORS: tuple[Anchor, ...] = ("place", "org", "nation")
 
 # Level characters and the gazetteer levels they name (省民政厅, 市委组织部, 旗民政局).
 LEVEL_OF_CHAR: dict[str, tuple[str, ...]] = {
@@ -74,7 +75,7 @@ class OrgRule(RuleEntry):
     policy: Policy | None = None
     scope: Literal["sentence", "article"] = "article"
     parents: list[str] = Field(default_factory=list)
-    anchors: list[Anchor] = Field(default_factory=lambda: ["place", "org", "nation"])
+    anchors: list[Anchor] = Field(default_factory=lambda: list(_DEFAULT_ANCHORS))
     place_bodies: list[str] = Field(default_factory=list)  # see suffix.dept
     groups: list[str] = Field(default_factory=list)  # level: groups a level word may head
     max_freq: int | None = None  # rare_verb

@@ -171,7 +171,7 @@ class Store:
     def _ensure_schema(self) -> None:
         db = self.db
         if "documents" not in db.table_names():
-            db["documents"].create(
+            db.table("documents").create(
                 {
                     "id": str,
                     "path": str,
@@ -185,8 +185,8 @@ class Store:
                 },
                 pk="id",
             )
-            db["documents"].create_index(["path"], unique=True)
-            db["articles"].create(
+            db.table("documents").create_index(["path"], unique=True)
+            db.table("articles").create(
                 {
                     "id": str,
                     "doc_id": str,
@@ -203,7 +203,7 @@ class Store:
                 pk="id",
                 foreign_keys=[("doc_id", "documents", "id")],
             )
-            db["sentences"].create(
+            db.table("sentences").create(
                 {
                     "id": str,
                     "doc_id": str,
@@ -217,8 +217,8 @@ class Store:
                 pk="id",
                 foreign_keys=[("doc_id", "documents", "id"), ("article_id", "articles", "id")],
             )
-            db["sentences"].enable_fts(["grams"], create_triggers=True)
-            db["mentions"].create(
+            db.table("sentences").enable_fts(["grams"], create_triggers=True)
+            db.table("mentions").create(
                 {
                     "id": str,
                     "doc_id": str,
@@ -236,7 +236,7 @@ class Store:
                 pk="id",
                 foreign_keys=[("doc_id", "documents", "id")],
             )
-            db["facts"].create(
+            db.table("facts").create(
                 {
                     "id": str,
                     "doc_id": str,
@@ -264,7 +264,7 @@ class Store:
                 pk="id",
                 foreign_keys=[("doc_id", "documents", "id"), ("article_id", "articles", "id")],
             )
-            db["roles"].create(
+            db.table("roles").create(
                 {
                     "id": str,
                     "doc_id": str,
@@ -278,7 +278,7 @@ class Store:
                 pk="id",
                 foreign_keys=[("doc_id", "documents", "id")],
             )
-            db["entities"].create(
+            db.table("entities").create(
                 {
                     "id": str,
                     "type": str,
@@ -292,9 +292,9 @@ class Store:
                 pk="id",
             )
             for table in ("articles", "sentences", "mentions", "facts", "roles"):
-                db[table].create_index(["doc_id"])
-            db["facts"].create_index(["metric", "year"])
-            db["facts"].create_index(["place"])
+                db.table(table).create_index(["doc_id"])
+            db.table("facts").create_index(["metric", "year"])
+            db.table("facts").create_index(["place"])
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._create_views()
 
@@ -306,7 +306,7 @@ class Store:
             if column not in have:
                 db.execute(f"alter table documents add column [{column}] text")
         if "runs" not in db.table_names():
-            db["runs"].create(
+            db.table("runs").create(
                 {
                     "id": int,
                     "started_at": str,
@@ -758,12 +758,12 @@ def _rows(doc: Doc, doc_id: str, ruleset: str) -> dict[str, list[dict[str, Any]]
         qs, qe = f["quantity_span"]
         es, ee = f["evidence_span"]
         nq = doc.norm_offset(qs)
-        art = art_ids[doc.article_index(nq)] if art_ids else None
+        art_id = art_ids[doc.article_index(nq)] if art_ids else None
         facts.append(
             {
                 "id": stable_id(doc.sha256, qs, qe, "fact"),
                 "doc_id": doc_id,
-                "article_id": art,
+                "article_id": art_id,
                 "metric": f["metric"],
                 "subject": f.get("subject"),
                 "value": f["value"],

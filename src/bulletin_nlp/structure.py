@@ -182,17 +182,17 @@ def analyze(doc: Doc) -> Doc:
         if not groups[g]["head"]:
             groups[g]["head"].extend(heads)
     doc.articles = []
-    for g in groups:
-        spans = [paras[k] for k in g["body"]]
-        head = [paras[k] for k in sorted(g["head"])]
+    for grp in groups:
+        spans = [paras[k] for k in grp["body"]]
+        head = [paras[k] for k in sorted(grp["head"])]
         members = spans + [h for h in head if spans and h.end <= spans[-1].end]
-        members = members or head or [paras[k] for k in g["byline"]]
+        members = members or head or [paras[k] for k in grp["byline"]]
         art = Article(start=min(p.start for p in members), end=max(p.end for p in members))
         if head:
             art.headline = _headline_text(doc, head)
             art.headline_span = (head[0].start, head[-1].end)
-        if g["source"]:
-            s, e = g["source"]
+        if grp["source"]:
+            s, e = grp["source"]
             art.source = doc.norm[s:e].strip("（）()")
             art.source_span = (s, e)
         doc.articles.append(art)

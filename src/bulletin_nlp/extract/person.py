@@ -17,6 +17,7 @@ which of title, post_title, list, leader or repeat found the name.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -173,7 +174,7 @@ def _title_ends(text: str, rules: PersonRules) -> dict[int, int]:
 
 def _role_chain(text: str, start: int, end: int, ends: dict[int, int]) -> list[dict[str, object]]:
     """The title at ``[start, end)`` and those chained before it by ``、`` or ``兼``."""
-    chain = [{"role": text[start:end], "span": (start, end)}]
+    chain: list[dict[str, object]] = [{"role": text[start:end], "span": (start, end)}]
     while start > 0 and text[start - 1] in _CHAIN and (start - 1) in ends:
         end = start - 1
         start = ends[end]
@@ -219,7 +220,7 @@ def _by_title(text: str, rules: PersonRules, blocked: Blocked) -> list[Hit]:
     return hits
 
 
-def _single_token(start: int, end: int, bounds: frozenset[int]) -> bool:
+def _single_token(start: int, end: int, bounds: AbstractSet[int]) -> bool:
     return start in bounds and end in bounds and not any(i in bounds for i in range(start + 1, end))
 
 
@@ -243,7 +244,7 @@ def _by_leader(text: str, rules: PersonRules, blocked: Blocked) -> list[Hit]:
 
 
 def _by_post_title(
-    text: str, rules: PersonRules, blocked: Blocked, bounds: Callable[[], frozenset[int]]
+    text: str, rules: PersonRules, blocked: Blocked, bounds: Callable[[], AbstractSet[int]]
 ) -> list[Hit]:
     """Names right before a title such as ``总书记`` or ``同志`` (``习近平总书记``)."""
     hits: list[Hit] = []
@@ -292,7 +293,7 @@ def _repeats(
 def find_persons(
     text: str,
     blocked_spans: Iterable[tuple[int, int]] = (),
-    token_bounds: frozenset[int] | None = None,
+    token_bounds: AbstractSet[int] | None = None,
 ) -> list[Hit]:
     """PERSON hits in ``text``; ``blocked_spans`` are ORG/PLACE spans a name may not cross."""
     rules = load_rules()
@@ -303,9 +304,9 @@ def find_persons(
         # may not straddle or sit inside another entity.
         return any(s < end and start < e and (s < start or e > end) for s, e in spans)
 
-    cache: dict[str, frozenset[int]] = {}
+    cache: dict[str, AbstractSet[int]] = {}
 
-    def bounds() -> frozenset[int]:
+    def bounds() -> AbstractSet[int]:
         if token_bounds is not None:
             return token_bounds
         if "b" not in cache:

@@ -12,6 +12,7 @@ then later ones; townships the context cannot pin down are dropped.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,7 +93,7 @@ def _matches(text: str) -> dict[int, list[str]]:
     return found
 
 
-def _head_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surface: str) -> bool:
+def _head_ok(gaz: Gazetteer, text: str, bounds: AbstractSet[int], start: int, surface: str) -> bool:
     if start not in bounds:
         return False
     variants = gaz.variants_of(surface)
@@ -116,7 +117,7 @@ def _head_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surf
     return True
 
 
-def _ends_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surface: str) -> bool:
+def _ends_ok(gaz: Gazetteer, text: str, bounds: AbstractSet[int], start: int, surface: str) -> bool:
     """A bare short form must end on a token boundary (迁安 in 搬迁安置 does not)."""
     end = start + len(surface)
     if end in bounds or end == len(text) or not _bare(gaz, surface, gaz.variants_of(surface)):
@@ -124,7 +125,7 @@ def _ends_ok(gaz: Gazetteer, text: str, bounds: frozenset[int], start: int, surf
     return _word_follows(text, bounds, start, end)
 
 
-def _word_follows(text: str, bounds: frozenset[int], start: int, end: int) -> bool:
+def _word_follows(text: str, bounds: AbstractSet[int], start: int, end: int) -> bool:
     """jieba glued a word to the name (台湾同胞, 北京高校): the rest is a word of its own.
 
     Not when the rest is a single character (三明治 is no 三明).
@@ -137,7 +138,7 @@ def _word_follows(text: str, bounds: frozenset[int], start: int, end: int) -> bo
 
 
 def _extend(
-    gaz: Gazetteer, text: str, bounds: frozenset[int], found: dict[int, list[str]], chain: _Chain
+    gaz: Gazetteer, text: str, bounds: AbstractSet[int], found: dict[int, list[str]], chain: _Chain
 ) -> None:
     """Append nested parts while the next name lies within the last one."""
     while True:
@@ -169,7 +170,7 @@ def _stopped(gaz: Gazetteer, text: str) -> set[int]:
     return covered
 
 
-def find_chains(text: str, bounds: frozenset[int]) -> list[_Chain]:
+def find_chains(text: str, bounds: AbstractSet[int]) -> list[_Chain]:
     """Candidate mentions in ``text`` (unresolved), left to right, not overlapping."""
     gaz = gazetteer()
     found = _matches(text)
@@ -201,6 +202,7 @@ def find_chains(text: str, bounds: frozenset[int]) -> list[_Chain]:
 def _resolve_chain(gaz: Gazetteer, chain: _Chain, context: list[Place]) -> Place | None:
     """Resolve head to tail, each part in the light of the part before it."""
     known: list[Place] = []
+    place: Place | None
     for part in chain.parts:
         candidates = [v.place for v in part.variants]
         if known:
@@ -243,7 +245,7 @@ def _hit(chain: _Chain) -> Hit:
     )
 
 
-def places_in(text: str, bounds: frozenset[int] | None = None) -> list[Hit]:
+def places_in(text: str, bounds: AbstractSet[int] | None = None) -> list[Hit]:
     """PLACE hits in a plain string, taken as one article (for tests and other stages)."""
     if bounds is None:
         bounds = frozenset(b for _w, s, e in tokenize(text) for b in (s, e))

@@ -183,11 +183,6 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
             click.echo(f"{row['doc']}:{row['start']}-{row['end']}  {row['text']}")
 
 
-FACT_COLUMNS = (
-    "id", "doc", "metric", "subject", "value", "unit", "approx", "place", "place_name",
-    "org", "year", "modality", "qualifier", "quantity_text", "evidence_text",
-    "quantity_start", "quantity_end", "evidence_start", "evidence_end", "review_status",
-)
 _APPROX = {"about": "约", "over": ">", "under": "<", "exact": ""}
 
 
@@ -229,13 +224,16 @@ def facts(
     except BulletinError as exc:
         _fail(exc)
         return
-    rows = [{k: r.get(k) for k in FACT_COLUMNS} for r in rows]
+    from .export import COLUMNS
+
+    columns = tuple(COLUMNS)  # one column list for `facts` and `export`
+    rows = [{k: r.get(k) for k in columns} for r in rows]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif fmt == "csv":
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_COLUMNS)  # RFC 4180 line ends
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)  # RFC 4180 line ends
         writer.writeheader()
         writer.writerows(rows)
     else:

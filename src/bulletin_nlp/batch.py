@@ -11,6 +11,7 @@ moment loses at most the documents not yet committed; the next run redoes just t
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
 import time
@@ -29,6 +30,11 @@ from .store import Store
 
 #: Tasks kept in flight per worker: enough to hide latency, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
+
+#: With one worker, up to this many files are extracted in this process; more go to one
+#: worker process so that extracting and writing overlap (starting it costs about as much
+#: as a few small files).
+IN_PROCESS_UP_TO = 8
 
 
 @dataclass
@@ -206,13 +212,14 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
 
-def make_executor(workers: int = 1, dask: str | None = None) -> Executor:
-    """The executor for ``--workers`` / ``--dask``."""
+def make_executor(workers: int = 1, dask: str | None = None, *, files: int = 0) -> Executor:
+    """The executor for ``--workers`` / ``--dask``; ``files``: how many need extracting
+    (at least), which decides whether one worker runs in this process or beside it."""
     if workers < 1:
         raise BulletinError(f"--workers must be at least 1, not {workers}")
     if dask:
         return DaskExecutor(dask, workers)
-    if workers == 1:
+    if workers == 1 and files <= IN_PROCESS_UP_TO:
         return Executor()
     return ProcessExecutor(workers)
 
@@ -344,6 +351,12 @@ def _tasks(
             yield _Task(name, data, sha)
 
 
+def _drain(items: list[_Task]) -> Iterator[_Task]:
+    """Yield and drop the looked-ahead tasks, so their bytes are freed as they go."""
+    while items:
+        yield items.pop(0)
+
+
 def run_batch(
     paths: list[str | Path],
     db_path: str | Path,
@@ -367,7 +380,7 @@ def run_batch(
     files = expand_paths(list(paths))
     stats = BatchStats()
     started = time.perf_counter()
-    planned = f"dask {dask}" if dask else ("processes" if workers > 1 else "serial")
+    planned = f"dask {dask}" if dask else ("processes" if workers > 1 else "serial")  # until known
     stats.run_id = store.start_run(ruleset, planned, workers, len(files))
     executor: Executor | None = None  # started at the first file to extract
     bar = Progress(len(files), live=progress, stream=stream) if progress is not False else None
@@ -420,7 +433,15 @@ def run_batch(
     status = "interrupted"
     try:
         pending: set[Any] = set()
-        for task in _tasks(files, store.current_sources(), ruleset, model):
+        tasks = _tasks(files, store.current_sources(), ruleset, model)
+        # Look ahead until it is clear whether more than a few files need extracting.
+        head: list[_Task] = []
+        for task in tasks:
+            head.append(task)
+            if sum(t.data is not None for t in head) > IN_PROCESS_UP_TO:
+                break
+        to_extract = sum(t.data is not None for t in head)
+        for task in itertools.chain(_drain(head), tasks):
             if task.error is not None:
                 fail(task.path, task.error)
             elif task.data is None:
@@ -429,7 +450,7 @@ def run_batch(
                     bar.advance("skipped")
             else:
                 if executor is None:
-                    executor = make_executor(workers, dask)
+                    executor = make_executor(workers, dask, files=to_extract)
                 future = executor.submit(task.path, task.data, task.sha, issue_year)
                 in_flight[future] = task.path
                 pending.add(future)

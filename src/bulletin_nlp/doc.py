@@ -17,7 +17,7 @@ from .errors import OffsetError
 from .spans import Hit, Mention
 
 if TYPE_CHECKING:
-    from .segment import TokenBounds
+    from .segment import PosTokens, TokenBounds
 
 
 @dataclass(slots=True)
@@ -126,6 +126,14 @@ class Doc:
         from .segment import TokenBounds
 
         return TokenBounds(self.norm)
+
+    @cached_property
+    def pos_tokens(self) -> PosTokens:
+        """jieba.posseg tokens of the normalized text, tagged lazily around the offsets
+        asked about; shares the dictionary paths of :attr:`token_bounds`."""
+        from .segment import PosTokens
+
+        return PosTokens(self.norm, self.token_bounds.routes)
 
     def hits_of(self, *types: str) -> list[Hit]:
         """Hits added so far by earlier stages, of the given types."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from .rules import rules_dir
+from .rules import parse_yaml, rules_dir
 
 # Keys of rule entries whose values are literal terms worth keeping whole.
 _TERM_KEYS = ("name", "canonical", "term", "aliases", "terms", "words")
@@ -17,7 +15,7 @@ _TERM_KEYS = ("name", "canonical", "term", "aliases", "terms", "words")
 def _terms_in(folder: str) -> tuple[str, ...]:
     found: list[str] = []
     for path in sorted(Path(folder).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         for entry in data.get("entries") or []:
             if not isinstance(entry, dict):
                 continue

@@ -95,7 +95,7 @@ class Context:
     aliases: dict[str, Cand] = field(default_factory=dict)  # short name -> its owner
 
     def __post_init__(self) -> None:
-        self.tokens = PosTokens(self.doc.norm)
+        self.tokens = self.doc.pos_tokens
         self._find_places()
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -81,8 +82,22 @@ def model_version() -> str | None:
 # -- the worker side --------------------------------------------------------------------
 
 
-def warm_up() -> None:
-    """Load the rules and the segmenter once per worker, before the first real file."""
+def settings() -> dict[str, str]:
+    """This process's ``BULLETIN_NLP_*`` environment (model switch, rules folder...)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("BULLETIN_NLP_")}
+
+
+def warm_up(env: dict[str, str] | None = None) -> None:
+    """Load the rules and the segmenter once per worker, before the first real file.
+
+    ``env``: the writer's :func:`settings`, applied first. Workers fork from a forkserver
+    started by the first pool of the process, whose environment may be older.
+    """
+    if env is not None:
+        for key in [k for k in os.environ if k.startswith("BULLETIN_NLP_")]:
+            if key not in env:
+                del os.environ[key]
+        os.environ.update(env)
     from .pipeline import process_text
 
     process_text("2022年4月26日，民政部在北京召开会议。")
@@ -152,7 +167,10 @@ class ProcessExecutor(Executor):
 
         self.workers = workers
         self.pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("forkserver"), initializer=warm_up
+            workers,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=warm_up,
+            initargs=(settings(),),
         )
 
     def submit(self, *args: Any) -> Future[Outcome]:
@@ -195,7 +213,8 @@ class DaskExecutor(Executor):
             raise BulletinError(f"cannot reach dask scheduler {address}: {exc}") from None
         self.name = f"dask {address}"
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
-        self.client.run(warm_up)
+        # A local cluster shares this machine's files: give it this process's settings.
+        self.client.run(warm_up, settings() if address == "local" else None)
 
     def submit(self, *args: Any) -> Any:
         return self.client.submit(extract_task, *args, pure=False)

@@ -102,6 +102,7 @@ class DateRules:
     cues: dict[str, tuple[str, ...]]
     eras: dict[str, int]
     fold: dict[int, str]
+    foldable: regex.Pattern[str]  # any character ``fold`` changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,10 @@ def date_rules() -> DateRules:
         patterns.append(DatePattern(e.id, compiled, e.extract, e.anchor, len(patterns)))
     if problems:
         raise RulesError(f"{RULES_NAME}.yaml: " + "; ".join(problems))
-    return DateRules(version, tuple(patterns), offsets, cues, eras, fold)
+    foldable = regex.compile(
+        "[" + regex.escape("".join(sorted(map(chr, fold)))) + "]" if fold else "(?!)"
+    )
+    return DateRules(version, tuple(patterns), offsets, cues, eras, fold, foldable)
 
 
 # ---------------------------------------------------------------- numerals
@@ -385,7 +389,8 @@ def scan(text: str, *, extended: bool = False) -> list[DateMatch]:
     ambiguous for running bulletin text. Offsets are those of ``text``.
     """
     rules = date_rules()
-    folded = text.translate(rules.fold)  # one character for one: offsets stay valid
+    # One character for one: offsets stay valid. Most texts hold none to fold.
+    folded = text.translate(rules.fold) if rules.foldable.search(text) else text
     found: list[DateMatch] = []
     for pat in rules.patterns:
         if not (pat.extract or extended):

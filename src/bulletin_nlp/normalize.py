@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from operator import itemgetter
 
 import regex
 
@@ -24,8 +23,8 @@ CLAUSE = frozenset("，、；：,;:")
 CLAUSE_INSIDE = frozenset("，；")
 _ASCII_PUNCT = {",": "，", "(": "（", ")": "）", ";": "；", ":": "：", "!": "！", "?": "？"}
 _QUOTES = {"「": "“", "」": "”", "『": "‘", "』": "’"}
-_SPACE_RE = regex.compile("[" + regex.escape("".join(sorted(WHITESPACE))) + "]")
-_NON_SPACE_RE = regex.compile("[^" + regex.escape("".join(sorted(WHITESPACE))) + "]")
+_SPACES_RE = regex.compile("[" + regex.escape("".join(sorted(WHITESPACE))) + "]+")
+_EOL_RE = regex.compile(r"\r\n?|\n")
 # Every character fold_char may change; a line without any is kept as it is.
 _FOLDABLE_RE = regex.compile(
     "[\uff01-\uff5e\r" + regex.escape("".join(sorted(set(_QUOTES) | set(_ASCII_PUNCT)))) + "]"
@@ -43,19 +42,13 @@ SOURCE_LINE = regex.compile(r"^[（(]据")
 
 @dataclass(slots=True)
 class Line:
-    """A physical line after marker removal: its kept (raw offset, char) pairs."""
+    """A physical line after marker removal: its kept characters and their raw offsets."""
 
-    chars: list[tuple[int, str]]
+    text: str
+    offsets: list[int]  # offsets[k] is the raw offset of text[k]
     newline: int | None  # raw offset of the line's "\n" (or lone "\r"), None at EOF
     width: int  # display columns of the raw content (CJK counts 2)
     had_marker: bool = False
-    _text: str | None = None  # cache: lines are read many times while joining
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = "".join(map(itemgetter(1), self.chars))
-        return self._text
 
 
 def fold_char(ch: str, prev: str, nxt: str) -> str:
@@ -103,17 +96,14 @@ def _split_lines(raw: str) -> list[Line]:
     pos = 0
     n = len(raw)
     while pos <= n:
-        end = pos
-        while end < n and raw[end] not in "\r\n":
-            end += 1
-        content = raw[pos:end]
+        eol = _EOL_RE.search(raw, pos)
         newline: int | None = None
-        nxt = end
-        if end < n:
-            if raw[end] == "\r" and end + 1 < n and raw[end + 1] == "\n":
-                newline, nxt = end + 1, end + 2
-            else:
-                newline, nxt = end, end + 1
+        if eol is None:
+            end = nxt = n
+        else:  # "\r\n" is one newline, at its "\n"
+            end, nxt = eol.span()
+            newline = nxt - 1
+        content = raw[pos:end]
         had_marker = False
         keep_to = len(content)
         if PAGE_NUMBER_LINE.match(content):
@@ -128,46 +118,47 @@ def _split_lines(raw: str) -> list[Line]:
             if not m:
                 break
             kept, had_marker = kept[: m.start()], True
-        chars = _squeeze(pos, kept)
-        text = "".join(map(itemgetter(1), chars))
-        lines.append(Line(chars, newline, _width(text), had_marker, text))
+        text, offsets = _squeeze(pos, kept)
+        lines.append(Line(text, offsets, newline, _width(text), had_marker))
         if newline is None:
             break
         pos = nxt
     return lines
 
 
-def _squeeze(base: int, text: str) -> list[tuple[int, str]]:
-    """Drop whitespace (except between two Latin letters) and fold characters."""
-    squeezed = text
-    if _SPACE_RE.search(text) is None:  # most lines: nothing to drop
-        chars = list(zip(range(base, base + len(text)), text, strict=True))
-    else:
-        chars = []
-        for k, ch in enumerate(text):
-            if ch in WHITESPACE:
-                prev = chars[-1][1] if chars else ""
-                m = _NON_SPACE_RE.search(text, k + 1)
-                nxt = m.group() if m else ""
-                if prev and nxt and _is_ascii_letter(prev) and _is_ascii_letter(nxt):
-                    if chars[-1][1] != " ":
-                        chars.append((base + k, " "))
-                continue
-            chars.append((base + k, ch))
-        squeezed = "".join(map(itemgetter(1), chars))
-    out = chars
+def _squeeze(base: int, text: str) -> tuple[str, list[int]]:
+    """Drop whitespace (except between two Latin letters) and fold characters.
+
+    Returns the kept text and the raw offset of each of its characters (``text`` starts
+    at raw offset ``base``).
+    """
+    offsets = list(range(base, base + len(text)))
+    if _SPACES_RE.search(text) is not None:
+        pieces: list[str] = []
+        kept: list[int] = []
+        done = 0
+        for m in _SPACES_RE.finditer(text):
+            a, b = m.span()
+            pieces.append(text[done:a])
+            kept.extend(offsets[done:a])
+            if a and b < len(text) and _is_ascii_letter(text[a - 1]) and _is_ascii_letter(text[b]):
+                pieces.append(" ")  # one space for the whole run, at its first character
+                kept.append(base + a)
+            done = b
+        pieces.append(text[done:])
+        kept.extend(offsets[done:])
+        text, offsets = "".join(pieces), kept
     # fold_char returns every other character as it is: visit only the foldable ones,
     # with their unfolded neighbours as context.
-    for m in _FOLDABLE_RE.finditer(squeezed):
+    folded: list[str] | None = None
+    for m in _FOLDABLE_RE.finditer(text):
         k = m.start()
-        prev = squeezed[k - 1] if k else ""
-        nxt = squeezed[k + 1 : k + 2]
-        folded = fold_char(squeezed[k], prev, nxt)
-        if folded != squeezed[k]:
-            if out is chars:
-                out = list(chars)
-            out[k] = (chars[k][0], folded)
-    return out
+        ch = fold_char(text[k], text[k - 1] if k else "", text[k + 1 : k + 2])
+        if ch != text[k]:
+            if folded is None:
+                folded = list(text)
+            folded[k] = ch
+    return ("".join(folded) if folded is not None else text), offsets
 
 
 def _ends_terminal(text: str) -> bool:
@@ -192,7 +183,7 @@ def _block_is_body(lines: list[Line], start: int, window: int = 0) -> bool:
     """
     text = ""
     for line in lines[start:]:
-        if not line.chars and not window:
+        if not line.text and not window:
             break
         text += line.text
         if window and len(text) >= window:
@@ -202,7 +193,7 @@ def _block_is_body(lines: list[Line], start: int, window: int = 0) -> bool:
 
 def _join_decisions(lines: list[Line]) -> list[bool]:
     """For each line, whether it continues the previous non-blank line (a wrap)."""
-    widths = sorted(ln.width for ln in lines if ln.chars)
+    widths = sorted(ln.width for ln in lines if ln.text)
     # A line is "full" (so it likely wraps) when it reaches most of the typical width.
     full = 0.75 * widths[len(widths) // 2] if widths else 0
     joins = [False] * len(lines)
@@ -210,7 +201,7 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
     para_text = ""
     blanks = 0
     for i, line in enumerate(lines):
-        if not line.chars:
+        if not line.text:
             if prev_i is not None:
                 blanks += 1
             continue
@@ -249,16 +240,19 @@ def _merge(lines: list[Line], joins: list[bool]) -> list[Line]:
     out: list[Line] = []
     gap: Line | None = None
     for i, line in enumerate(lines):
-        if not line.chars:
+        if not line.text:
             if out and gap is None:
                 gap = line
             continue
         if out and joins and joins[i]:
             last = out[-1]
-            chars = last.chars + line.chars
             # Widths add up character by character, so the joined line's is the sum.
             out[-1] = Line(
-                chars, line.newline, last.width + line.width, line.had_marker, last.text + line.text
+                last.text + line.text,
+                last.offsets + line.offsets,
+                line.newline,
+                last.width + line.width,
+                line.had_marker,
             )
         else:
             if gap is not None:
@@ -284,18 +278,17 @@ def normalize(raw: str) -> tuple[str, list[int]]:
     out: list[str] = []
     nmap: list[int] = []
     for i, line in enumerate(lines):
-        if not line.chars:
+        if not line.text:
             continue
         if out:
             prev = lines[i - 1]
-            breaks = [lines[i - 2].newline, prev.newline] if not prev.chars else [prev.newline]
+            breaks = [lines[i - 2].newline, prev.newline] if not prev.text else [prev.newline]
             for nl in breaks:
                 if nl is not None:
                     out.append("\n")
                     nmap.append(nl)
-        for idx, ch in line.chars:
-            out.append(ch)
-            nmap.append(idx)
+        out.append(line.text)
+        nmap.extend(line.offsets)
     return "".join(out), nmap
 
 
@@ -306,7 +299,10 @@ def compact(text: str) -> str:
 
 def fold(text: str) -> str:
     """Compact and fold ``text`` as normalization would (for comparing raw to normalized)."""
-    chars = [c for c in text if not c.isspace() and c not in WHITESPACE]
+    # str.split() drops exactly the isspace() characters; then the other WHITESPACE ones.
+    chars = _SPACES_RE.sub("", "".join(text.split()))
+    if _FOLDABLE_RE.search(chars) is None:  # most spans: nothing to fold
+        return chars
     return "".join(
         fold_char(c, chars[k - 1] if k else "", chars[k + 1] if k + 1 < len(chars) else "")
         for k, c in enumerate(chars)

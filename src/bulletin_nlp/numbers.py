@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -229,11 +230,34 @@ class QuantityLexicon:
 
     def unit_suffix(self, text: str) -> UnitForm | None:
         """The longest unit form ``text`` ends with."""
-        best: UnitForm | None = None
+        lengths, by_form = self._units_by_form
+        for n in lengths:
+            if n <= len(text):
+                found = by_form.get(text[len(text) - n :])
+                if found is not None:
+                    return found
+        return None
+
+    @cached_property
+    def _units_by_form(self) -> tuple[tuple[int, ...], dict[str, UnitForm]]:
+        """Form lengths, longest first, and each form's (first) unit."""
+        by_form: dict[str, UnitForm] = {}
         for uf in self.units:
-            if text.endswith(uf.form) and (best is None or len(uf.form) > len(best.form)):
-                best = uf
-        return best
+            by_form.setdefault(uf.form, uf)
+        return _lengths(by_form), by_form
+
+    @cached_property
+    def _before_lengths(self) -> tuple[int, ...]:
+        return _lengths(self.before)
+
+    @cached_property
+    def _after_lengths(self) -> tuple[int, ...]:
+        return _lengths(self.after)
+
+
+def _lengths(words: dict[str, Any]) -> tuple[int, ...]:
+    """The distinct lengths of the keys, longest first."""
+    return tuple(sorted({len(w) for w in words}, reverse=True))
 
 
 def _default_lexicon() -> QuantityLexicon:
@@ -242,9 +266,16 @@ def _default_lexicon() -> QuantityLexicon:
     return lexicon()
 
 
-def _longest_affix(text: str, table: dict[str, str], *, prefix: bool) -> str:
-    hits = [w for w in table if (text.startswith(w) if prefix else text.endswith(w))]
-    return max(hits, key=len) if hits else ""
+def _longest_affix(
+    text: str, table: dict[str, str], lengths: tuple[int, ...], *, prefix: bool
+) -> str:
+    """The longest word of ``table`` that ``text`` starts (ends) with; ``lengths``: theirs."""
+    for n in lengths:
+        if n <= len(text):
+            word = text[:n] if prefix else text[len(text) - n :]
+            if word in table:
+                return word
+    return ""
 
 
 def parse_quantity(text: str, lex: QuantityLexicon | None = None) -> dict[str, Any] | None:
@@ -256,10 +287,10 @@ def parse_quantity(text: str, lex: QuantityLexicon | None = None) -> dict[str, A
     lex = lex or _default_lexicon()
     s = fold(text)
     approx = "exact"
-    pre = _longest_affix(s, lex.before, prefix=True)
+    pre = _longest_affix(s, lex.before, lex._before_lengths, prefix=True)
     if pre:
         approx, s = lex.before[pre], s[len(pre) :]
-    post = _longest_affix(s, lex.after, prefix=False)
+    post = _longest_affix(s, lex.after, lex._after_lengths, prefix=False)
     if post and len(post) < len(s):
         if approx == "exact":
             approx = lex.after[post]

@@ -85,7 +85,7 @@ def _paragraphs(doc: Doc) -> list[Para]:
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+    return set(map(str.__add__, text, text[1:]))
 
 
 def _headline_text(doc: Doc, paras: list[Para]) -> str:
@@ -210,6 +210,14 @@ def _place_stranded(
     stranded: list[tuple[int, list[int]]],
 ) -> None:
     """Give each stranded headline block to the articles it fits best."""
+    body_grams: dict[int, set[str]] = {}  # group -> bigrams of its body's start (unchanged here)
+
+    def grams_of_body(g: int) -> set[str]:
+        if g not in body_grams:
+            body = "".join(doc.norm[paras[k].start : paras[k].end] for k in groups[g]["body"])
+            body_grams[g] = _bigrams(body[:400])
+        return body_grams[g]
+
     for before, heads in stranded:
         following = before + 1 if before + 1 < len(groups) else None
         candidates = [g for g in range(0, before + 1) if not groups[g]["head"]]
@@ -226,8 +234,7 @@ def _place_stranded(
             text = "".join(doc.norm[paras[k].start : paras[k].end] for k in block)
             grams = _bigrams(text)
             for g in candidates:
-                body = "".join(doc.norm[paras[k].start : paras[k].end] for k in groups[g]["body"])
-                scores.append((len(grams & _bigrams(body[:400])), bi, g))
+                scores.append((len(grams & grams_of_body(g)), bi, g))
         taken_blocks: set[int] = set()
         taken_groups: set[int] = set()
         for score, bi, g in sorted(scores, key=lambda t: (-t[0], t[2] != following)):

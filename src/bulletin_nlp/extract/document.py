@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 from ..doc import Doc
 from ..rules import RuleEntry, load_entries
 from ..spans import Hit
-from .initiative import FlatText
+from .initiative import FlatText, find_triggered, right_to_left
 
 TYPE = "DOCUMENT"
 RULES_NAME = "document"
@@ -75,7 +75,7 @@ class Rules:
     short_titles: frozenset[str]
     short_id: str
     bracketed_id: str
-    unbracketed: tuple[tuple[str, regex.Pattern[str]], ...]
+    unbracketed: tuple[tuple[str, regex.Pattern[str], regex.Pattern[str] | None], ...]
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +101,8 @@ def load_rules() -> Rules:
         elif e.kind == "unbracketed":
             body = e.pattern or ""
             full = f"(?<={e.trigger}){body}" if e.trigger else body
-            unbracketed.append((e.id, regex.compile(full)))
+            ends = right_to_left(e.trigger) if e.trigger else None
+            unbracketed.append((e.id, regex.compile(full), ends))
     return Rules(
         version=version,
         not_suffix=tuple(not_suffix),
@@ -114,11 +115,16 @@ def load_rules() -> Rules:
     )
 
 
+# What find_titles reads: the marks, and a line break right after another.
+_TITLE_MARK = regex.compile(r"[《》]|(?<=\n)\n")
+
+
 def find_titles(text: str) -> list[tuple[int, int]]:
     """Content spans of the outermost balanced ``《…》`` pairs in ``text``."""
     found: list[tuple[int, int]] = []
     depth, start = 0, 0
-    for i, ch in enumerate(text):
+    for m in _TITLE_MARK.finditer(text):
+        i, ch = m.start(), m.group()
         if ch == "《":
             if depth == 0:
                 start = i + 1
@@ -127,7 +133,7 @@ def find_titles(text: str) -> list[tuple[int, int]]:
             depth -= 1
             if depth == 0 and 0 < i - start <= MAX_TITLE and "\n\n" not in text[start:i]:
                 found.append((start, i))
-        elif ch == "\n" and depth and text[i - 1 : i] == "\n":
+        elif ch == "\n" and depth:  # preceded by another "\n"
             depth = 0  # a paragraph break ends an unclosed 《
     return found
 
@@ -194,8 +200,8 @@ def _latest_full(doc: Doc, titles: list[_Title], pos: int, short: str) -> str:
 def _unbracketed(doc: Doc, rules: Rules, taken: list[_Title]) -> list[_Title]:
     out: list[_Title] = []
     flat = FlatText(doc.norm)  # a verb and its title may sit on lines left unjoined
-    for rule_id, pattern in rules.unbracketed:
-        for m in pattern.finditer(flat.text):
+    for rule_id, pattern, trigger_ends in rules.unbracketed:
+        for m in find_triggered(pattern, trigger_ends, flat.text, overlapped=False):
             start, end = flat.span(*m.span("title"))
             if any(t.start < end and start < t.end for t in taken + out):
                 continue

@@ -16,9 +16,9 @@ A name that differs from a longer one of the same document by a few dropped char
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
 from typing import Literal
 
 import regex
@@ -55,6 +55,8 @@ _ADMIN_SUFFIX = regex.compile(
     r"(?:特别行政区|自治区|自治州|自治县|地区|街道|省|市|县|区|旗|盟|镇|乡|村)$"
 )
 _QUOTE_PAIRS = {"“": "”", "‘": "’"}
+_QUOTE_MARK = regex.compile("[“‘”’]")
+_LINE_BREAK = regex.compile("\n")
 MIN_QUOTED, MAX_QUOTED = 2, 30
 
 
@@ -99,6 +101,47 @@ class Unquoted:
     id: str
     pattern: regex.Pattern[str]
     chain: regex.Pattern[str] | None
+    trigger_ends: regex.Pattern[str] | None = None  # the trigger, matched right to left
+
+
+def right_to_left(pattern: str) -> regex.Pattern[str] | None:
+    """``pattern`` compiled to match right to left (None if it cannot be)."""
+    try:
+        return regex.compile(f"(?r)(?:{pattern})")
+    except regex.error:
+        return None
+
+
+def find_triggered(
+    pattern: regex.Pattern[str],
+    trigger_ends: regex.Pattern[str] | None,
+    text: str,
+    *,
+    overlapped: bool,
+) -> list[regex.Match[str]]:
+    """``pattern.finditer(text, overlapped=overlapped)`` for a pattern ``(?<=trigger)…``.
+
+    The lookbehind is tried at every offset, which is slow; so the offsets where the
+    trigger ends are found first (``trigger_ends``: :func:`right_to_left`, scanned
+    overlapped, which yields every end, empty matches too) and the pattern is tried
+    there only. Without ``trigger_ends`` (or for a pattern matching empty text) this is
+    the plain scan.
+    """
+    if trigger_ends is None:
+        return list(pattern.finditer(text, overlapped=overlapped))
+    found: list[regex.Match[str]] = []
+    resume = 0  # where a plain scan would go on searching
+    for pos in sorted({m.end() for m in trigger_ends.finditer(text, overlapped=True)}):
+        if pos < resume:
+            continue
+        m = pattern.match(text, pos)
+        if m is None:
+            continue
+        if m.end() == m.start():
+            return list(pattern.finditer(text, overlapped=overlapped))
+        found.append(m)
+        resume = pos + 1 if overlapped else m.end()
+    return found
 
 
 @dataclass(frozen=True)
@@ -145,7 +188,8 @@ def load_rules() -> Rules:
             body = e.pattern or ""
             full = f"(?<={e.trigger}){body}" if e.trigger else body
             chain = regex.compile(f"(?:{e.chain}){body}") if e.chain else None
-            unquoted.append(Unquoted(e.id, regex.compile(full), chain))
+            ends = right_to_left(e.trigger) if e.trigger else None
+            unquoted.append(Unquoted(e.id, regex.compile(full), chain, ends))
         elif e.kind == "generic_head":
             heads.extend(e.terms)
         elif e.kind == "place_abbrev":
@@ -183,13 +227,14 @@ def find_quotes(text: str) -> list[Quote]:
     """Balanced “…” and ‘…’ pairs in ``text``, innermost and outermost alike."""
     stack: list[tuple[str, int, bool]] = []  # (open mark, content start, has nested)
     found: list[Quote] = []
-    for i, ch in enumerate(text):
+    for m in _QUOTE_MARK.finditer(text):
+        i, ch = m.start(), m.group()
         if ch in _QUOTE_PAIRS:
             if stack:
                 mark, start, _nested = stack[-1]
                 stack[-1] = (mark, start, True)
             stack.append((ch, i + 1, False))
-        elif ch in ("”", "’"):
+        else:
             # Close the nearest matching opener; unmatched openers above it are dropped.
             for depth in range(len(stack) - 1, -1, -1):
                 if _QUOTE_PAIRS[stack[depth][0]] == ch:
@@ -204,13 +249,17 @@ class FlatText:
     """``doc.norm`` with line breaks removed, so names broken by a missed join still match."""
 
     def __init__(self, norm: str) -> None:
-        # compress/map keep the per-character loop in C (this runs on every document).
-        self.index = list(compress(range(len(norm)), map("\n".__ne__, norm)))
         self.text = norm.replace("\n", "")
+        # The flat offset where each line break was dropped, ascending: the normalized
+        # offset of flat offset k is k plus the number of breaks dropped at or before k.
+        self._breaks = [m.start() - k for k, m in enumerate(_LINE_BREAK.finditer(norm))]
+
+    def _norm(self, k: int) -> int:
+        return k + bisect_right(self._breaks, k)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a flat span back to normalized offsets."""
-        return self.index[start], self.index[end - 1] + 1
+        return self._norm(start), self._norm(end - 1) + 1
 
 
 def display(doc: Doc, start: int, end: int, keep_spaces: bool) -> str:
@@ -313,7 +362,7 @@ def _unquoted_hits(doc: Doc, flat: FlatText, rules: Rules) -> list[tuple[int, in
     text = flat.text
     out: list[tuple[int, int, str, bool]] = []
     for rule in rules.unquoted:
-        for m in rule.pattern.finditer(text, overlapped=True):
+        for m in find_triggered(rule.pattern, rule.trigger_ends, text, overlapped=True):
             start, end = m.span("name")
             while True:
                 if not _is_generic(m.group("name"), rules):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import ahocorasick
 import regex
 
 from ..doc import Doc
@@ -45,7 +46,7 @@ Kind = Literal[
 _BOUNDARY = set("，。、；：！？（）()《》“”‘’「」\"'\n\r\t ,.;:!?·—-…■□●◆#[]【】")
 # Title chain connectors: 党委书记、副局长 / 副会长兼秘书长.
 _CHAIN = set("、兼")
-_HAN = regex.compile(r"\p{Han}")
+_HANS = regex.compile(r"\p{Han}*")
 # Score of a follower: punctuation or end > multi-character cue > one-character cue > a new
 # title (weakest, so 李晓和社工王芳 gives 李晓 + 和, not 李晓和 + 社工).
 _END, _LONG_CUE, _SHORT_CUE, _TITLE = 4, 3, 2, 1
@@ -68,11 +69,14 @@ class PersonRules:
     version: str
     titles: dict[str, str]  # title -> entry id
     title_re: regex.Pattern[str]
+    title_automaton: ahocorasick.Automaton  # every title, valued by its length
     post_titles: dict[str, str]  # title after a name -> entry id
     post_re: regex.Pattern[str]
     surnames: frozenset[str]
     double_surnames: frozenset[str]
     cues: tuple[str, ...]  # longest first
+    cue_set: frozenset[str]
+    cue_lengths: tuple[int, ...]  # the distinct lengths of the cues, longest first
     not_name: frozenset[str]
     not_given: frozenset[str]
     not_given_char: frozenset[str]
@@ -82,6 +86,14 @@ class PersonRules:
 def _alternation(words: Iterable[str]) -> regex.Pattern[str]:
     ordered = sorted(set(words), key=len, reverse=True)
     return regex.compile("|".join(regex.escape(w) for w in ordered))
+
+
+def _automaton(words: Iterable[str]) -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for word in words:
+        auto.add_word(word, len(word))
+    auto.make_automaton()
+    return auto
 
 
 @lru_cache(maxsize=1)
@@ -95,15 +107,19 @@ def load_rules() -> PersonRules:
             bucket.setdefault(value, entry.id)
     titles = by_kind.get("title", {})
     posts = by_kind.get("post_title", {})
+    cues = by_kind.get("follow_cue", {})
     return PersonRules(
         version=version,
         titles=titles,
         title_re=_alternation(titles),
+        title_automaton=_automaton(titles),
         post_titles=posts,
         post_re=_alternation(posts),
         surnames=frozenset(by_kind.get("surname", {})),
         double_surnames=frozenset(by_kind.get("double_surname", {})),
-        cues=tuple(sorted(by_kind.get("follow_cue", {}), key=len, reverse=True)),
+        cues=tuple(sorted(cues, key=len, reverse=True)),
+        cue_set=frozenset(cues),
+        cue_lengths=tuple(sorted({len(c) for c in cues}, reverse=True)),
         not_name=frozenset(by_kind.get("not_name", {})),
         not_given=frozenset(by_kind.get("not_given", {})),
         not_given_char=frozenset(by_kind.get("not_given_char", {})),
@@ -116,7 +132,7 @@ def load_rules() -> PersonRules:
 
 def _shaped(name: str, rules: PersonRules) -> bool:
     """Whether ``name`` looks like a Chinese personal name (surname + given name)."""
-    if not all(_HAN.match(ch) for ch in name) or name in rules.not_name:
+    if not _HANS.fullmatch(name) or name in rules.not_name:
         return False
     if name not in rules.leaders and word_freq(name) >= _COMMON_WORD_FREQ:
         return False
@@ -133,9 +149,10 @@ def _follow_score(text: str, end: int, rules: PersonRules) -> int:
     """How well the text at ``end`` closes a name: 0 (not at all) to 4 (punctuation)."""
     if end >= len(text) or text[end] in _BOUNDARY:
         return _END
-    for cue in rules.cues:
-        if text.startswith(cue, end):
-            return _LONG_CUE if len(cue) > 1 else _SHORT_CUE
+    cues = rules.cue_set
+    for length in rules.cue_lengths:  # the longest cue at ``end`` decides
+        if end + length <= len(text) and text[end : end + length] in cues:
+            return _LONG_CUE if length > 1 else _SHORT_CUE
     if rules.title_re.match(text, end):  # 记者张三通讯员李红
         return _TITLE
     return 0
@@ -164,11 +181,18 @@ def _name_at(text: str, start: int, rules: PersonRules) -> int | None:
 
 
 def _title_ends(text: str, rules: PersonRules) -> dict[int, int]:
-    """Map end offset -> start offset of the longest title ending there."""
+    """Map end offset -> start offset of the longest title ending there.
+
+    Only the longest title starting at an offset counts (as ``title_re`` would match there).
+    """
+    longest: dict[int, int] = {}  # start -> length
+    for last, length in rules.title_automaton.iter(text):
+        start = last + 1 - length
+        if length > longest.get(start, 0):
+            longest[start] = length
     ends: dict[int, int] = {}
-    for m in rules.title_re.finditer(text, overlapped=True):
-        if m.end() not in ends or m.start() < ends[m.end()]:
-            ends[m.end()] = m.start()
+    for start in sorted(longest):
+        ends.setdefault(start + longest[start], start)
     return ends
 
 
@@ -277,8 +301,9 @@ def _repeats(
     hits: list[Hit] = []
     occupied = {(h.start, h.end) for h in taken}
     for name in sorted(names, key=len, reverse=True):
-        for m in regex.finditer(regex.escape(name), text):
-            s, e = m.span()
+        e = 0
+        while (s := text.find(name, e)) >= 0:  # non-overlapping, left to right
+            e = s + len(name)
             if (s, e) in occupied or blocked(s, e):
                 continue
             if any(h.start < e and s < h.end for h in taken + hits):
@@ -298,11 +323,16 @@ def find_persons(
     """PERSON hits in ``text``; ``blocked_spans`` are ORG/PLACE spans a name may not cross."""
     rules = load_rules()
     spans = list(blocked_spans)
+    # A name may hold a shorter span wholly inside it (the longer span wins later), but may
+    # not straddle or sit inside another entity: that is, no span may run across its start
+    # or its end. straddled[p] is 1 where some span has s < p < e.
+    straddled = bytearray(max([len(text), *(e for _s, e in spans)]) + 1)
+    for s, e in spans:
+        if e - s > 1:
+            straddled[s + 1 : e] = b"\x01" * (e - s - 1)
 
     def blocked(start: int, end: int) -> bool:
-        # A name may hold a shorter span wholly inside it (the longer span wins later), but
-        # may not straddle or sit inside another entity.
-        return any(s < end and start < e and (s < start or e > end) for s, e in spans)
+        return bool(straddled[start] or straddled[end])
 
     cache: dict[str, AbstractSet[int]] = {}
 

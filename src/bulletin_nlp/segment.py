@@ -156,6 +156,12 @@ class _HMM:
         self.start = {index[y]: p for y, p in start_p.items()}
         self.trans = {index[y0]: {index[y]: p for y, p in d.items()} for y0, d in trans_p.items()}
         self.emit = {index[y]: d for y, d in emit_p.items()}
+        # y -> {y0: p} for the states y0 with a transition into y (the decoder's inner loop)
+        self.incoming: dict[int, dict[int, float]] = {}
+        for y0, d in self.trans.items():
+            for y, p in d.items():
+                self.incoming.setdefault(y, {})[y0] = p
+        self.incoming_keys = {y: frozenset(d) for y, d in self.incoming.items()}
 
 
 def _viterbi(obs: str, hmm: _HMM) -> list[Any]:
@@ -167,12 +173,14 @@ def _viterbi(obs: str, hmm: _HMM) -> list[Any]:
     ``(score, state)`` does, so the paths are identical (tests compare them).
     """
     trans, emit, states = hmm.trans, hmm.emit, hmm.states
+    incoming, incoming_keys = hmm.incoming, hmm.incoming_keys
     first = obs[0]
     scores = {y: hmm.start[y] + emit[y].get(first, _MIN_FLOAT) for y in states.get(first, hmm.all)}
     back: list[dict[int, int]] = [dict.fromkeys(scores, -1)]
     for t in range(1, len(obs)):
         ch = obs[t]
         prev = [x for x in scores if trans[x]]
+        prev_set = set(prev)
         expected: set[int] = set()
         for x in prev:
             expected.update(trans[x])
@@ -184,10 +192,10 @@ def _viterbi(obs: str, hmm: _HMM) -> list[Any]:
         for y in candidates:
             e = emit[y].get(ch, _MIN_FLOAT)
             best, arg = _MIN_INF, -1
-            for y0 in prev:
-                tp = trans[y0].get(y)
-                if tp is not None:
-                    score = scores[y0] + tp + e
+            into = incoming.get(y)
+            if into is not None:
+                for y0 in prev_set.intersection(incoming_keys[y]):
+                    score = scores[y0] + into[y0] + e
                     if arg < 0 or score > best or (score == best and y0 > arg):
                         best, arg = score, y0
             if arg < 0:  # no transition into y: jieba's -inf scores decide
@@ -196,7 +204,8 @@ def _viterbi(obs: str, hmm: _HMM) -> list[Any]:
             came_from[y] = arg
         scores = new_scores
         back.append(came_from)
-    _prob, state = max((v, y) for y, v in scores.items())
+    top = max(scores.values())
+    state = max([y for y, v in scores.items() if v == top])  # ties: the greater state
     route: list[Any] = [None] * len(obs)
     for i in range(len(obs) - 1, -1, -1):
         route[i] = hmm.names[state]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import ahocorasick
 import regex
 
 from ..doc import Doc
@@ -298,33 +299,36 @@ def _distinctive(ctx: Context, unit: Unit) -> bool:
 # -- candidates ------------------------------------------------------------------------------
 
 
-def _suffix_at(ctx: Context, end: int) -> Suffix | None:
-    """The longest suffix rule ending at ``end`` (the first such rule on ties)."""
-    norm = ctx.doc.norm
-    by_text, lengths = _suffix_index(ctx.rules)
-    for n in lengths:
-        if n <= end:
-            found = by_text.get(norm[end - n : end])
-            if found is not None:
-                return found
-    return None
+# id(rules) -> (rules, automaton of the suffix texts): OrgRules holds dicts, so it cannot be
+# an lru_cache key.
+_SUFFIX_INDEX: dict[int, tuple[OrgRules, ahocorasick.Automaton]] = {}
 
 
-# id(rules) -> (rules, index): OrgRules holds dicts, so it cannot be an lru_cache key.
-_SUFFIX_INDEX: dict[int, tuple[OrgRules, dict[str, Suffix], tuple[int, ...]]] = {}
-
-
-def _suffix_index(rules: OrgRules) -> tuple[dict[str, Suffix], tuple[int, ...]]:
-    """Suffix rules by text (the first rule of each text) and their lengths, longest first."""
+def _suffix_automaton(rules: OrgRules) -> ahocorasick.Automaton:
+    """Every suffix text, valued by its rule (the first rule of each text)."""
     cached = _SUFFIX_INDEX.get(id(rules))
     if cached is not None and cached[0] is rules:
-        return cached[1], cached[2]
+        return cached[1]
     by_text: dict[str, Suffix] = {}
     for suffix in rules.suffixes:
-        by_text.setdefault(suffix.text, suffix)
-    lengths = tuple(sorted({len(t) for t in by_text}, reverse=True))
-    _SUFFIX_INDEX[id(rules)] = (rules, by_text, lengths)
-    return by_text, lengths
+        if suffix.text:
+            by_text.setdefault(suffix.text, suffix)
+    auto = ahocorasick.Automaton()
+    for text, suffix in by_text.items():
+        auto.add_word(text, suffix)
+    auto.make_automaton()
+    _SUFFIX_INDEX[id(rules)] = (rules, auto)
+    return auto
+
+
+def _suffix_ends(ctx: Context) -> list[tuple[int, Suffix]]:
+    """(end, the longest suffix rule ending there) for every offset where one ends, ascending."""
+    longest: dict[int, Suffix] = {}
+    for last, suffix in _suffix_automaton(ctx.rules).iter(ctx.doc.norm):
+        found = longest.get(last + 1)
+        if found is None or len(suffix.text) > len(found.text):
+            longest[last + 1] = suffix
+    return sorted(longest.items())
 
 
 def _proper(ctx: Context, unit: Unit) -> bool:
@@ -451,17 +455,6 @@ def _is_end(ctx: Context, e: int) -> bool:
     return len(word) > te - e and word[e - te :] in ctx.rules.follow
 
 
-def _suffix_ends(ctx: Context) -> list[int]:
-    """Offsets right after a character that ends some suffix rule, ascending."""
-    last = _suffix_last_chars(ctx.rules)
-    return [k + 1 for k, ch in enumerate(ctx.doc.norm) if ch in last]
-
-
-def _suffix_last_chars(rules: OrgRules) -> frozenset[str]:
-    by_text, _lengths = _suffix_index(rules)
-    return frozenset(t[-1] for t in by_text if t)
-
-
 def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
     """Whether a suffix that is the tail of a longer jieba token really ends a name.
 
@@ -487,11 +480,8 @@ def find_suffixed(ctx: Context) -> None:
     """Names ending in an org suffix, shortest end first so inner names anchor outer ones."""
     norm = ctx.doc.norm
     rules = ctx.rules
-    for e in _suffix_ends(ctx):
-        if ctx.accepted.get(e):
-            continue
-        suffix = _suffix_at(ctx, e)
-        if suffix is None or not _is_end(ctx, e):
+    for e, suffix in _suffix_ends(ctx):
+        if ctx.accepted.get(e) or not _is_end(ctx, e):
             continue
         s = e - len(suffix.text)
         if not _suffix_token_ok(ctx, s, e):

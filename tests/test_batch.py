@@ -122,7 +122,7 @@ def test_unchanged_files_are_skipped_without_loading_the_pipeline(tmp_path: Path
         "from bulletin_nlp.ingest import ingest\n"
         f"r = ingest([{str(CORPUS)!r}], {str(db)!r})\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'spacy')"
-        " or m in ('bulletin_nlp.pipeline', 'bulletin_nlp.extract.date'))\n"
+        " or m in ('bulletin_nlp.pipeline', 'bulletin_nlp.extract.date', 'sqlite_utils'))\n"
         "print(len(r.skipped), len(r.processed), heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -455,11 +455,12 @@ def run_batch(
         tasks = _tasks(files, store.current_sources(), ruleset, model)
         # Look ahead until it is clear whether more than a few files need extracting.
         head: list[_Task] = []
+        to_extract = 0
         for task in tasks:
             head.append(task)
-            if sum(t.data is not None for t in head) > IN_PROCESS_UP_TO:
+            to_extract += task.data is not None
+            if to_extract > IN_PROCESS_UP_TO:
                 break
-        to_extract = sum(t.data is not None for t in head)
         for task in itertools.chain(_drain(head), tasks):
             if task.error is not None:
                 fail(task.path, task.error)

@@ -8,6 +8,7 @@ target cues. The vocabularies are data in ``rules/metrics.yaml`` and ``rules/fac
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from .spans import Hit
 
 NATIONAL = "100000"
 _CLAUSE_SPLIT = "，。；！？：\n"
+_YEAR = regex.compile(r"(\d{4})")
 
 
 class MetricEntry(RuleEntry):
@@ -74,6 +76,18 @@ class RoleFact(BaseModel):
 
 
 @dataclass(frozen=True)
+class CueIndex:
+    """The cues of the metrics that take one unit.
+
+    ``pattern`` matches any of them, longest first; ``entries`` gives each cue's
+    (rank, metric) pairs, rank being its place in vocabulary order (metric, then cue).
+    """
+
+    pattern: regex.Pattern[str]
+    entries: dict[str, tuple[tuple[int, MetricEntry], ...]]
+
+
+@dataclass(frozen=True)
 class FactRules:
     metrics: tuple[MetricEntry, ...]
     target_words: tuple[str, ...]
@@ -85,6 +99,7 @@ class FactRules:
     base: tuple[str, ...]
     as_of: tuple[str, ...]
     period: tuple[str, ...]
+    cue_index: dict[str, CueIndex]  # by unit
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +115,21 @@ def fact_rules() -> FactRules:
         found = [w for c in by_kind.get(kind, []) for w in c.words]
         return tuple(sorted(set(found), key=len, reverse=True))
 
-    scope: dict[str, str] = {w: c.scope or "article" for c in by_kind.get("scope", []) for w in c.words}
+    scope: dict[str, str] = {
+        w: c.scope or "article" for c in by_kind.get("scope", []) for w in c.words
+    }
     patterns = tuple(regex.compile(p) for c in by_kind.get("target", []) for p in c.patterns)
+    cue_index: dict[str, CueIndex] = {}
+    for unit in {u for m in metrics for u in m.units}:
+        entries: dict[str, list[tuple[int, MetricEntry]]] = {}
+        ranked = enumerate((cue, m) for m in metrics if unit in m.units for cue in m.cues)
+        for rank, (cue, m) in ranked:
+            entries.setdefault(cue, []).append((rank, m))
+        longest_first = sorted(entries, key=len, reverse=True)
+        cue_index[unit] = CueIndex(
+            regex.compile("|".join(regex.escape(c) for c in longest_first)),
+            {cue: tuple(pairs) for cue, pairs in entries.items()},
+        )
     return FactRules(
         metrics=tuple(metrics),
         target_words=words("target"),
@@ -113,6 +141,7 @@ def fact_rules() -> FactRules:
         base=words("base"),
         as_of=words("as_of"),
         period=words("period"),
+        cue_index=cue_index,
     )
 
 
@@ -126,17 +155,20 @@ def _cue_hits(
 ) -> list[tuple[int, int, MetricEntry]]:
     """Cue occurrences in text[lo:hi] of metrics that take ``unit``; a cue inside a
     longer cue occurrence (``服务`` in ``社会工作服务站``) does not count."""
-    found: list[tuple[int, int, MetricEntry]] = []
-    for metric in rules.metrics:
-        if unit not in metric.units:
-            continue
-        for cue in metric.cues:
-            if len(cue) < min_len:
-                continue
-            pos = text.find(cue, lo, hi)
-            while pos >= 0 and pos + len(cue) <= hi:
-                found.append((pos, pos + len(cue), metric))
-                pos = text.find(cue, pos + 1, hi)
+    index = rules.cue_index.get(unit)
+    if index is None:
+        return []
+    # A shorter cue starting where a longer one does lies inside it: only the longest
+    # cue at each offset can count, and an occurrence inside another lies inside the
+    # longest one starting where that other one starts.
+    ranked: list[tuple[int, int, int, MetricEntry]] = []  # (rank, start, end, metric)
+    for m in index.pattern.finditer(text, lo, hi, overlapped=True):
+        s, e = m.span()
+        if e - s >= min_len:
+            ranked.extend((rank, s, e, metric) for rank, metric in index.entries[m.group()])
+    # In vocabulary order, each cue's occurrences left to right: ties go to the first.
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    found = [(s, e, m) for _r, s, e, m in ranked]
     spans = {(s, e) for s, e, _m in found}
     return [
         (s, e, m)
@@ -146,7 +178,15 @@ def _cue_hits(
 
 
 def _best_metric(
-    text: str, lo: int, hi: int, q: Hit, unit: str, rules: FactRules, *, after: bool, min_len: int = 1
+    text: str,
+    lo: int,
+    hi: int,
+    q: Hit,
+    unit: str,
+    rules: FactRules,
+    *,
+    after: bool,
+    min_len: int = 1,
 ) -> MetricEntry | None:
     """The metric whose cue is nearest the figure in text[lo:hi].
 
@@ -182,16 +222,28 @@ def _segment(text: str, lo: int, hi: int, start: int, end: int, stops: str) -> t
 def _year_of(iso: str, prefer_end: bool) -> int | None:
     parts = iso.split("/")
     chosen = parts[-1] if prefer_end else parts[0]
-    m = regex.match(r"(\d{4})", chosen)
+    m = _YEAR.match(chosen)
     return int(m.group(1)) if m else None
 
 
-def _nearest_before(hits: list[Hit], pos: int, lo: int) -> Hit | None:
-    best = None
-    for h in hits:
-        if lo <= h.start and h.end <= pos and (best is None or h.start > best.start):
-            best = h
-    return best
+class _ByStart:
+    """Hits of one type sorted by start (stably), for lookups by position."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = sorted(hits, key=lambda h: h.start)
+        self.starts = [h.start for h in self.hits]
+
+    def nearest_before(self, pos: int, lo: int) -> Hit | None:
+        """The hit inside [lo, pos) that starts last; of a tie, the first in list order."""
+        best = None
+        i = bisect_right(self.starts, pos) - 1
+        while i >= 0 and self.starts[i] >= lo:
+            if best is not None and self.starts[i] < best.start:
+                break
+            if self.hits[i].end <= pos:
+                best = self.hits[i]  # lower indices of the same start come first
+            i -= 1
+        return best
 
 
 def _article_place(text: str, art: Article, places: list[Hit], rules: FactRules) -> str | None:
@@ -215,12 +267,14 @@ def _adcode(hit: Hit) -> str | None:
     return str(hit.norm.get("adcode")) if isinstance(hit.norm, dict) else None
 
 
-def _list_place(text: str, places: list[Hit], hit: Hit) -> str | None:
+def _list_place(text: str, places: _ByStart, hit: Hit) -> str | None:
     """The place of a figure whose nearest place is ``hit``: when ``hit`` ends a list
     (``王庄镇、小河镇、上乐村镇``) the figure covers them all, so their common ancestor."""
     members = [hit]
-    ordered = sorted(places, key=lambda h: h.start)
-    i = ordered.index(hit)
+    ordered = places.hits
+    i = bisect_left(places.starts, hit.start)
+    while ordered[i] != hit:  # the first equal one, as list.index finds it
+        i += 1
     while i > 0 and text[ordered[i - 1].end : ordered[i].start] in ("、", "和", "及", "与", "，"):
         i -= 1
         members.append(ordered[i])
@@ -249,6 +303,12 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
     by_type: dict[str, list[Hit]] = {}
     for h in kept:
         by_type.setdefault(h.type, []).append(h)
+    places = by_type.get("PLACE", [])
+    place_index = _ByStart(places)
+    org_index = _ByStart(by_type.get("ORG", []))
+    all_dates = by_type.get("DATE", [])
+    sentence_dates: dict[tuple[int, int], list[Hit]] = {}
+    article_places: dict[int, str | None] = {}
     facts: list[QuantityFact] = []
     previous: list[tuple[Hit, MetricEntry | None, int]] = []  # (hit, metric, sentence start)
     last_actual_year: dict[int, int] = {}  # article index -> year of its last dated result
@@ -258,7 +318,8 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         sent = doc.sentence_at(q.start)
         lo, hi = (sent.start, sent.end) if sent else (0, len(text))
         cs, ce = _clause(text, lo, hi, q.start, q.end)
-        art = doc.articles[doc.article_index(q.start)] if doc.articles else None
+        art_index = doc.article_index(q.start)
+        art = doc.articles[art_index] if doc.articles else None
         clause = text[cs:ce]
         level = next((w for w in rules.levels if w in clause), None)
         breakdown_at = max((text.rfind(w, lo, q.start) for w in rules.breakdown), default=-1)
@@ -285,35 +346,44 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         previous.append((q, metric, lo))
 
         # Place: in the clause, then a scope word, then earlier in the sentence, then article.
-        places = by_type.get("PLACE", [])
-        place_hit = _nearest_before(places, q.start, cs)
+        place_hit = place_index.nearest_before(q.start, cs)
         place: str | None = None
-        scope_word = next((w for w in rules.scope if w in text[cs : q.start]), None)
+        head = text[cs : q.start]  # the clause before the figure
+        scope_word = next((w for w in rules.scope if w in head), None)
         if place_hit is not None:
-            place = _list_place(text, places, place_hit)
+            place = _list_place(text, place_index, place_hit)
         elif scope_word:
-            place = NATIONAL if rules.scope[scope_word] == "nation" else (art.place if art else None)
+            place = (
+                NATIONAL if rules.scope[scope_word] == "nation" else (art.place if art else None)
+            )
         else:
-            sent_place = _nearest_before(places, q.start, lo)
+            sent_place = place_index.nearest_before(q.start, lo)
             if sent_place is not None:
-                place = _list_place(text, places, sent_place)
+                place = _list_place(text, place_index, sent_place)
             elif art is not None:
-                place = _article_place(text, art, places, rules)
+                if art_index not in article_places:
+                    article_places[art_index] = _article_place(text, art, places, rules)
+                place = article_places[art_index]
 
         # Modality: target cues before the figure in its sentence.
         before = text[lo : q.start]
-        is_target = any(w in text[cs : q.start] for w in rules.target_words) or any(
+        is_target = any(w in head for w in rules.target_words) or any(
             p.search(before) for p in rules.target_patterns
         )
         # Year: a date in the clause (not a comparison base), else in the sentence before
         # the figure, else the article's year.
         year = None
-        dates = [d for d in by_type.get("DATE", []) if lo <= d.start and d.end <= hi]
+        dates = sentence_dates.get((lo, hi))
+        if dates is None:
+            dates = [d for d in all_dates if lo <= d.start and d.end <= hi]
+            sentence_dates[(lo, hi)] = dates
         for d in sorted(dates, key=lambda d: abs(d.start - q.start)):
             in_clause = cs <= d.start < ce
             pre = text[max(lo, d.start - 3) : d.start]
             as_of = any(pre.endswith(w) for w in rules.as_of)
-            period = any(text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period)
+            period = any(
+                text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period
+            )
             # Outside the clause only a deadline ("到2025年，…"), an as-of date
             # ("截至2022年底，…") or a period ("“十三五”时期，…") before the figure counts.
             if not in_clause and not ((is_target or as_of or period) and d.end <= q.start):
@@ -335,14 +405,13 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
         if year is None and not is_target:
             # An undated figure in an article without a year of its own shares the year of
             # the last dated result before it in the same article ("截至2023年底，…").
-            year = last_actual_year.get(doc.article_index(q.start))
+            year = last_actual_year.get(art_index)
         elif year is not None and not is_target:
-            last_actual_year[doc.article_index(q.start)] = year
+            last_actual_year[art_index] = year
         if year is None:
             year = doc.issue_year
 
-        orgs = by_type.get("ORG", [])
-        org_hit = _nearest_before(orgs, q.start, cs)
+        org_hit = org_index.nearest_before(q.start, cs)
         org = str(org_hit.norm) if org_hit is not None else None
 
         qualifier = level
@@ -419,7 +488,9 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
                 continue
             seen.add(key)
             out.append(
-                RoleFact(person=key[0], role=role, org=org, person_span=doc.raw_span(h.start, h.end))
+                RoleFact(
+                    person=key[0], role=role, org=org, person_span=doc.raw_span(h.start, h.end)
+                )
             )
         prev = (h.end, sent_start, links[-1][1] if links else current)
     return out

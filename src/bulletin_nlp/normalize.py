@@ -38,6 +38,7 @@ PAGE_NUMBER_LINE = regex.compile(
     rf"^{_S}*(?:[-—－]{_S}*\d{{1,3}}{_S}*[-—－]|第{_S}*\d{{1,3}}{_S}*页){_S}*$"
 )
 SOURCE_LINE = regex.compile(r"^[（(]据")
+_MARKER_WORD = "版"  # every PAGE_MARKER match holds it
 
 
 @dataclass(slots=True)
@@ -108,12 +109,12 @@ def _split_lines(raw: str) -> list[Line]:
         keep_to = len(content)
         if PAGE_NUMBER_LINE.match(content):
             keep_to, had_marker = 0, True
-        else:
+        elif _MARKER_WORD in content:  # a cheap test first: most lines hold no marker
             m = PAGE_MARKER.search(content)
             if m:
                 keep_to, had_marker = m.start(), True
         kept = content[:keep_to]
-        while True:  # "08 版 09 版": drop every trailing marker, so a second pass finds none
+        while _MARKER_WORD in kept:  # "08 版 09 版": drop every trailing marker
             m = PAGE_MARKER.search(kept)
             if not m:
                 break

@@ -11,18 +11,21 @@ import json
 import re
 import sqlite3
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import sqlite_utils
 
 from . import PIPELINE_VERSION
 from .errors import StoreError
 
 if TYPE_CHECKING:  # read commands (facts, search) stay light: no pydantic import
+    import sqlite_utils
+
     from .doc import Doc
 
-SCHEMA_VERSION = 1
+# 2: batch columns, runs and reviews are part of every database at this version (1 had
+# them added on open), so an up-to-date database opens without checking its tables.
+SCHEMA_VERSION = 2
 #: Seconds a connection waits for another writer's lock before giving up
 #: (``$BULLETIN_NLP_DB_TIMEOUT``, default 30).
 DB_TIMEOUT_ENV = "BULLETIN_NLP_DB_TIMEOUT"
@@ -108,9 +111,17 @@ def fts_query(query: str) -> str:
 class Store:
     """A bulletin database. Use :meth:`open` to create or open one."""
 
-    def __init__(self, db: sqlite_utils.Database, path: str):
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
         self.path = path
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The sqlite-utils view of the connection, made on first use: importing
+        sqlite-utils (and numpy through it) is most of a no-op re-ingest's time."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -120,21 +131,21 @@ class Store:
             raise StoreError(f"{p}: is a directory, expected a database file")
         try:
             conn = sqlite3.connect(str(p), timeout=db_timeout())
-            db = sqlite_utils.Database(conn)
             # WAL: readers never block the writer, and a killed writer leaves the database
             # consistent (the last transaction is simply absent). NORMAL sync is safe in
             # WAL against process crashes; only a power loss may drop the last commits.
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            store = cls(db, str(p))
-            found = db.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            store = cls(conn, str(p))
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
             if found > SCHEMA_VERSION:  # written by a newer release: do not touch it
                 conn.close()
                 raise StoreError(
                     f"{p}: database schema version {found} is newer than this "
                     f"bulletin-nlp's ({SCHEMA_VERSION}): upgrade bulletin-nlp"
                 )
-            store._setup_schema()
+            if found < SCHEMA_VERSION:  # new, or from an older release: create or upgrade
+                store._setup_schema()
         except sqlite3.DatabaseError as exc:
             raise store_error(p, exc) from None
         return store
@@ -153,6 +164,8 @@ class Store:
                     self._ensure_schema()
                     self._ensure_batch_schema()
                     self._ensure_review_schema()
+                    # Set last: a database at this version has every table and column.
+                    self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as exc:
                 text = str(exc)
@@ -354,7 +367,7 @@ class Store:
 
     def start_run(self, ruleset: str, executor: str, workers: int, files: int) -> int:
         """Record a run as started; runs left ``running`` by a killed process are closed."""
-        conn = self.db.conn
+        conn = self.conn
         try:
             with conn:
                 conn.execute("update runs set status = 'interrupted' where status = 'running'")
@@ -375,8 +388,8 @@ class Store:
         fields.setdefault("finished_at", _now())
         sets = ", ".join(f"[{k}] = ?" for k in fields)
         try:
-            with self.db.conn:
-                self.db.conn.execute(
+            with self.conn:
+                self.conn.execute(
                     f"update runs set {sets} where id = ?", [*fields.values(), run_id]
                 )
         except sqlite3.Error as exc:
@@ -395,7 +408,7 @@ class Store:
         """
         return {
             r[0]: (r[1], r[2], r[3], r[4])
-            for r in self.db.execute(
+            for r in self.conn.execute(
                 "select path, source_sha256, pipeline_version, ruleset_version, model_version "
                 "from documents"
             )
@@ -533,7 +546,7 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""
         tables = ("documents", "articles", "sentences", "mentions", "facts", "roles", "entities")
-        return {t: self.db[t].count for t in tables}
+        return {t: self.conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
 
     def resolve_place(self, place: str) -> str:
         """An adcode for a place name or code: stored entities first, then the gazetteer."""

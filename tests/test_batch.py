@@ -291,3 +291,15 @@ def test_dask_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(BulletinError, match=r"--dask needs the optional extra"):
         ingest([CORPUS_FILES[0]], tmp_path / "d.db", dask="local")
+
+
+def test_one_worker_extracts_beside_the_writer_once_a_batch_is_large(tmp_path: Path) -> None:
+    db = tmp_path / "one.db"
+    small = ingest(CORPUS_FILES, db, workers=1)  # 5 files: extracted in this process
+    large = ingest([_corpus(tmp_path / "big", 2)], db, workers=1)  # 10 files: one worker
+    assert (len(small.processed), len(large.processed)) == (5, 10)
+    assert not large.failed
+    conn = sqlite3.connect(db)
+    executors = [r[0] for r in conn.execute("select executor from runs order by id")]
+    assert executors == ["serial", "processes"]
+    assert conn.execute("select count(*) from documents").fetchone()[0] == 15

@@ -79,25 +79,27 @@ def _route(tok: Any, run: str) -> list[tuple[int, int]]:
     order and the same tie-break (the longer word), without building the DAG and the
     tuples, so the path is jieba's own (the tests compare whole documents).
     """
-    freq = tok.FREQ
     tok.check_initialized()
+    get = tok.FREQ.get  # the prefix dictionary: words with their counts, prefixes with 0
     logtotal = log(tok.total)
     n = len(run)
     score = [0.0] * (n + 1)
     end = list(range(1, n + 2))
     for k in range(n - 1, -1, -1):
         best, best_end = 0.0, -1
-        i, frag = k, run[k]
-        while i < n and frag in freq:
-            f = freq[frag]
+        e = k + 1
+        f = get(run[k])
+        while f is not None:
             if f:
-                value = log(f) - logtotal + score[i + 1]
+                value = log(f) - logtotal + score[e]
                 if best_end < 0 or value >= best:
-                    best, best_end = value, i + 1
-            i += 1
-            frag = run[k : i + 1]
+                    best, best_end = value, e
+            if e >= n:
+                break
+            e += 1
+            f = get(run[k:e])
         if best_end < 0:  # no dictionary word starts here: the character alone
-            best, best_end = log(freq.get(run[k]) or 1) - logtotal + score[k + 1], k + 1
+            best, best_end = log(get(run[k]) or 1) - logtotal + score[k + 1], k + 1
         score[k], end[k] = best, best_end
     words = []
     k = 0

@@ -422,28 +422,33 @@ class Store:
         several extraction workers.
         """
         doc = rows["documents"][0]
-        conn = self.db.conn
         try:
-            with conn:
-                same_path = conn.execute("select id from documents where path = ?", [doc["path"]])
-                olds = {r[0] for r in same_path}
-                olds.add(doc["id"])
-                for old_id in olds:
-                    self._forget_entities(old_id)
-                    self._delete(old_id)
-                for table, table_rows in rows.items():
-                    if table_rows and table != "entities":
-                        _insert_many(conn, table, table_rows)
-                self._add_entities(rows.get("entities", []))
-                self._relink_reviews(str(doc["id"]), str(doc["name"]))
+            with self.conn:
+                self._replace(rows)
         except sqlite3.Error as exc:
             raise StoreError(f"{doc['path']}: cannot store ({exc})") from None
         return str(doc["id"])
 
+    def _replace(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """Replace a document's rows inside the caller's transaction."""
+        doc = rows["documents"][0]
+        conn = self.conn
+        same_path = conn.execute("select id from documents where path = ?", [doc["path"]])
+        olds = {r[0] for r in same_path}
+        olds.add(doc["id"])
+        for old_id in olds:
+            self._forget_entities(old_id)
+            self._delete(old_id)
+        for table, table_rows in rows.items():
+            if table_rows and table != "entities":
+                _insert_many(conn, table, table_rows)
+        self._add_entities(rows.get("entities", []))
+        self._relink_reviews(str(doc["id"]), str(doc["name"]))
+
     def _relink_reviews(self, doc_id: str, doc_name: str) -> None:
         """Move decisions whose fact is gone (an updated bulletin changes the ids) onto the
         new fact with the same figure and evidence text in this document, if any."""
-        conn = self.db.conn
+        conn = self.conn
         orphans = conn.execute(
             "select fact_id, quantity_text, evidence_text, quantity_start from reviews r "
             "where doc_name = ? and not exists (select 1 from facts f where f.id = r.fact_id)",
@@ -464,7 +469,7 @@ class Store:
 
     def _forget_entities(self, doc_id: str) -> None:
         """Take a stored document's mentions out of the entity counts before replacing it."""
-        conn = self.db.conn
+        conn = self.conn
         rows = conn.execute("select type, norm, text from mentions where doc_id = ?", [doc_id])
         triples = [(t, _stored_norm(n), x) for t, n, x in rows]
         for row in _entity_rows(triples):
@@ -476,7 +481,7 @@ class Store:
 
     def _add_entities(self, rows: list[dict[str, Any]]) -> None:
         """Upsert entities: merge aliases and add mention counts."""
-        conn = self.db.conn
+        conn = self.conn
         for row in rows:
             old = conn.execute("select aliases from entities where id = ?", [row["id"]]).fetchone()
             if old is None:
@@ -539,7 +544,7 @@ class Store:
     def _delete(self, doc_id: str) -> None:
         for table in ("facts", "roles", "mentions", "sentences", "articles", "documents"):
             column = "id" if table == "documents" else "doc_id"
-            self.db.execute(f"delete from [{table}] where [{column}] = ?", [doc_id])
+            self.conn.execute(f"delete from [{table}] where [{column}] = ?", [doc_id])
 
     # -- reading -----------------------------------------------------------------
 

@@ -26,8 +26,8 @@ from . import PIPELINE_VERSION
 from .errors import BulletinError, InputError
 from .formats import format_of, read_bytes
 from .io import expand_paths
-from .rules import ruleset_version
 from .store import Store
+from .versions import ruleset_version
 
 #: Tasks kept in flight per worker: enough to hide latency, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
@@ -69,12 +69,10 @@ def model_version() -> str | None:
     Read from the model's metadata without loading it, so skipping stays cheap; a
     document extracted with another model (or with it off) counts as changed.
     """
+    from . import versions
+
     try:
-        from .extract import model
-    except ImportError:  # no model stage in this version
-        return None
-    try:
-        return model.model_version() if model.enabled() else None
+        return versions.model_version() if versions.model_enabled() else None
     except (OSError, ValueError, KeyError):  # the model files are missing
         return None
 
@@ -474,9 +472,13 @@ def run_batch(
                 future = executor.submit(task.path, task.data, task.sha, issue_year)
                 in_flight[future] = task.path
                 pending.add(future)
-            while executor is not None and pending and (
-                len(pending) >= executor.workers * IN_FLIGHT_PER_WORKER
-                or executor.name == "serial"
+            while (
+                executor is not None
+                and pending
+                and (
+                    len(pending) >= executor.workers * IN_FLIGHT_PER_WORKER
+                    or executor.name == "serial"
+                )
             ):
                 pending = collect(executor, pending)
         while executor is not None and pending:

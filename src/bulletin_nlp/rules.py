@@ -7,9 +7,6 @@ reports *all* bad ones at once, naming the file, the entry and the reason.
 
 from __future__ import annotations
 
-import hashlib
-import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import RulesError
+from .versions import rules_dir as rules_dir  # re-exported: callers import them from here
+from .versions import ruleset_version as ruleset_version
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -56,14 +55,6 @@ class PatternEntry(RuleEntry):
         except regex.error as exc:
             raise ValueError(f"pattern does not compile: {exc}") from exc
         return value
-
-
-def rules_dir() -> Path:
-    """The rules folder: ``$BULLETIN_NLP_RULES`` or the project's ``rules/``."""
-    env = os.environ.get("BULLETIN_NLP_RULES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "rules"
 
 
 # libyaml's loader parses the rule files about ten times faster than the pure-Python one.
@@ -130,14 +121,3 @@ def load_entries(name: str, model: type[E], directory: Path | None = None) -> tu
     if problems:
         raise RulesError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     return version, entries
-
-
-@lru_cache(maxsize=8)
-def ruleset_version(directory: str | None = None) -> str:
-    """A short hash of every rules file, stored with each span so re-runs can tell."""
-    folder = Path(directory) if directory else rules_dir()
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.yaml")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return "rules-" + digest.hexdigest()[:10]

@@ -27,12 +27,9 @@ imported only here and only when the stage runs; the pipeline skips the stage wh
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import regex
@@ -41,12 +38,16 @@ from ..doc import Doc
 from ..segment import tokenize, word_freq
 from ..spans import MENTION_TYPES, Hit
 
+# Re-exported: the CLI, the training script and the tests use these names from here.
+from ..versions import ENV_OFF as ENV_OFF
+from ..versions import MODEL_DIR as MODEL_DIR
+from ..versions import MODEL_NAME as MODEL_NAME
+from ..versions import model_enabled, model_meta
+from ..versions import model_version as model_version
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
-MODEL_NAME = "zh_bulletin_ner"
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "ner_zh"
-ENV_OFF = "BULLETIN_NLP_NO_MODEL"
 # Minimum beam probability of a kept span. Chosen on the training corpora's dev split and
 # the dev bulletins so that model spans rarely cost precision (docs/model.md).
 THRESHOLD = 0.9
@@ -72,21 +73,8 @@ class Entity:
     score: float
 
 
-def enabled() -> bool:
-    """Whether the model stage should run by default (``BULLETIN_NLP_NO_MODEL`` unset)."""
-    return os.environ.get(ENV_OFF, "").strip().lower() in ("", "0", "false", "no")
-
-
-@lru_cache(maxsize=1)
-def meta() -> dict[str, Any]:
-    """The shipped model's spaCy meta (name, version, scores), read without spaCy."""
-    return dict(json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8")))
-
-
-def model_version() -> str:
-    """``<name>-<version>`` of the shipped model, as recorded with its mentions."""
-    m = meta()
-    return f"{m['lang']}_{m['name']}-{m['version']}"
+enabled = model_enabled  # kept under the names this module has always had
+meta = model_meta
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +107,12 @@ def predict(texts: Sequence[str]) -> list[list[Entity]]:
     scores = ner.scored_ents(beams)
     for i, doc, score in zip(busy, work, scores, strict=True):
         out[i] = [
-            Entity(e.start_char, e.end_char, e.label_, float(score.get((e.start, e.end, e.label_), 0.0)))
+            Entity(
+                e.start_char,
+                e.end_char,
+                e.label_,
+                float(score.get((e.start, e.end, e.label_), 0.0)),
+            )
             for e in doc.ents
         ]
     return out

@@ -397,7 +397,8 @@ def run_batch(
     files = expand_paths(list(paths))
     stats = BatchStats()
     started = time.perf_counter()
-    planned = f"dask {dask}" if dask else ("processes" if workers > 1 else "serial")  # until known
+    # Recorded until the executor starts (one worker may still move to a process).
+    planned = f"dask {dask}" if dask else ("processes" if workers > 1 else "serial")
     stats.run_id = store.start_run(ruleset, planned, workers, len(files))
     executor: Executor | None = None  # started at the first file to extract
     bar = Progress(len(files), live=progress, stream=stream) if progress is not False else None

@@ -12,7 +12,6 @@ from . import PIPELINE_VERSION
 from .doc import Doc
 from .errors import OffsetError
 from .extract import STAGES
-from .extract.model import enabled as model_enabled
 from .facts import build_quantity_facts, build_role_facts, fact_dict, role_dict
 from .io import read_text
 from .normalize import fold, normalize
@@ -20,6 +19,7 @@ from .resolve import resolve_overlaps
 from .rules import ruleset_version
 from .spans import Hit, Mention
 from .structure import analyze
+from .versions import model_enabled
 
 Stage = Callable[[Doc], list[Hit]]
 

@@ -109,6 +109,24 @@ def _route(tok: Any, run: str) -> list[tuple[int, int]]:
     return words
 
 
+def _pieces(route: list[tuple[int, int]]) -> Iterator[tuple[int, int, bool]]:
+    """The dictionary path as jieba walks it: (start, end, False) for a word of two or more
+    characters, (start, end, True) for a maximal stretch of one-character words (which
+    jieba hands to its HMM when the stretch is no dictionary word itself)."""
+    stretch = -1
+    for x, y in route:
+        if y - x == 1:
+            if stretch < 0:
+                stretch = x
+            continue
+        if stretch >= 0:
+            yield stretch, x, True
+            stretch = -1
+        yield x, y, False
+    if stretch >= 0:
+        yield stretch, route[-1][1], True
+
+
 def _cached_route(
     routes: dict[str, list[tuple[int, int]]], tok: Any, run: str
 ) -> list[tuple[int, int]]:
@@ -313,30 +331,15 @@ class PosTokens:
             base, tags = tok.tokenizer, tok.word_tag_tab
             run = self.text[start:end]
             tokens: list[PosToken] = []
-
-            def single_chars(b: int, e: int) -> None:
-                buf = run[b:e]
-                if len(buf) == 1:
-                    tokens.append((buf, tags.get(buf, "x"), start + b, start + e))
-                elif not base.FREQ.get(buf):
-                    tokens.append((buf, _PENDING, start + b, start + e))
-                else:
-                    for k, ch in enumerate(buf, start + b):
+            for b, e, stretch in _pieces(_cached_route(self.routes, base, run)):
+                piece = run[b:e]
+                if stretch and len(piece) > 1 and not base.FREQ.get(piece):
+                    tokens.append((piece, _PENDING, start + b, start + e))
+                elif stretch and len(piece) > 1:  # a dictionary word, cut to characters
+                    for k, ch in enumerate(piece, start + b):
                         tokens.append((ch, tags.get(ch, "x"), k, k + 1))
-
-            buf_start = -1
-            for x, y in _cached_route(self.routes, base, run):
-                if y - x == 1:
-                    if buf_start < 0:
-                        buf_start = x
                 else:
-                    if buf_start >= 0:
-                        single_chars(buf_start, x)
-                        buf_start = -1
-                    word = run[x:y]
-                    tokens.append((word, tags.get(word, "x"), start + x, start + y))
-            if buf_start >= 0:
-                single_chars(buf_start, len(run))
+                    tokens.append((piece, tags.get(piece, "x"), start + b, start + e))
             found = ([t[2] for t in tokens], tokens)
             self._runs[i] = found
         return found
@@ -395,29 +398,17 @@ def _cut_ends(
 
     tok = get_tokenizer()
     ends: list[int] = []
-    buf_start = -1
-
-    def single_chars(b: int, e: int) -> None:
-        buf = run[b:e]
-        if len(buf) > 1 and not tok.FREQ.get(buf):
+    for b, e, stretch in _pieces(_cached_route({} if routes is None else routes, tok, run)):
+        piece = run[b:e]
+        if stretch and len(piece) > 1 and not tok.FREQ.get(piece):
             pos = offset + b
-            for word in finalseg.cut(buf):
+            for word in finalseg.cut(piece):
                 pos += len(word)
                 ends.append(pos)
-        else:
+        elif stretch:
             ends.extend(range(offset + b + 1, offset + e + 1))
-
-    for x, y in _cached_route({} if routes is None else routes, tok, run):
-        if y - x == 1:
-            if buf_start < 0:
-                buf_start = x
         else:
-            if buf_start >= 0:
-                single_chars(buf_start, x)
-                buf_start = -1
-            ends.append(offset + y)
-    if buf_start >= 0:
-        single_chars(buf_start, len(run))
+            ends.append(offset + e)
     return ends
 
 

@@ -42,7 +42,7 @@ from ..spans import MENTION_TYPES, Hit
 from ..versions import ENV_OFF as ENV_OFF
 from ..versions import MODEL_DIR as MODEL_DIR
 from ..versions import MODEL_NAME as MODEL_NAME
-from ..versions import model_enabled, model_meta
+from ..versions import model_enabled as enabled  # noqa: F401 - the stage's on/off switch
 from ..versions import model_version as model_version
 
 if TYPE_CHECKING:
@@ -71,10 +71,6 @@ class Entity:
     end: int
     label: str
     score: float
-
-
-enabled = model_enabled  # kept under the names this module has always had
-meta = model_meta
 
 
 @lru_cache(maxsize=1)

@@ -254,6 +254,15 @@ def _pos_tokenizer_class() -> Any:
     hmm = _HMM(ps.char_state_tab_P, ps.start_P, ps.trans_P, ps.emit_P)
 
     class FastPOSTokenizer(ps.POSTokenizer):  # type: ignore[misc]
+        def __init__(self, tokenizer: Any) -> None:
+            if tokenizer.dictionary != ps.dt.tokenizer.dictionary:
+                super().__init__(tokenizer)
+                return
+            # Importing jieba.posseg already read this dictionary's tags (0.4 s): copy them
+            # (a copy, since user words' tags are merged into the table).
+            self.tokenizer = tokenizer
+            self.word_tag_tab = dict(ps.dt.word_tag_tab)
+
         def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:  # noqa: N802
             pos_list = _viterbi(sentence, hmm)
             begin, nexti = 0, 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import sqlite3
 from datetime import UTC, datetime
@@ -80,7 +81,7 @@ def _tokens(text: str, *, query: bool = False) -> list[str]:
         if len(run) == 1:
             out.append(run + ("*" if last_of_query else ""))
             continue
-        out.extend(run[k : k + 2] for k in range(len(run) - 1))
+        out.extend(map(operator.add, run, run[1:]))  # the bigrams, without a Python loop
         if not last_of_query:
             out.append(run[-1])  # a run's last character, so a query may continue past it
     return out

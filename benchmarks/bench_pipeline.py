@@ -14,7 +14,9 @@ unchanged corpus as a share of the first, and a cold ``bulletin-nlp facts`` quer
 whether it imported jieba or spaCy). Targets (2 cores): (b)/(a) >= 4, (c)/(b) >= 1.7,
 (d)/(b) >= 0.7, RSS < 400 MB, second ingest < 2 %, facts < 0.5 s.
 
-    python benchmarks/bench_pipeline.py [--mb 5] [--keep DIR] [--profile]
+    python benchmarks/bench_pipeline.py [--mb 5] [--repeat 2] [--keep DIR] [--profile]
+
+Every measure is taken once per round (rounds interleaved) and the best round counts.
 """
 
 from __future__ import annotations
@@ -81,7 +83,9 @@ def _person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def _vary(raw: str, spans: list[tuple[int, int, str]], rng: random.Random, places: list[str]) -> str:
+def _vary(
+    raw: str, spans: list[tuple[int, int, str]], rng: random.Random, places: list[str]
+) -> str:
     """Replace persons and places (by their spans) and every figure of one bulletin."""
     parts: list[str] = []
     last = 0
@@ -223,6 +227,9 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=5.0, help="corpus size in megabytes")
     parser.add_argument("--keep", type=Path, default=None, help="build the corpus and db here")
     parser.add_argument("--profile", action="store_true", help="cProfile the (b) run")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="rounds of every measure; the best counts"
+    )
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_bulletin_"))
@@ -236,26 +243,55 @@ def main() -> None:
     print(f"corpus: {len(files)} files, {size / 1e6:.2f} MB, {chars:,} chars in {corpus}")
 
     # Wall time is what counts; CPU time is shown too, as other load on a shared
-    # machine slows the wall clock but not (much) the CPU seconds a run needs.
-    wall, cpu = bench_posseg(texts)
-    a, a_cpu = chars / wall, chars / cpu
-    print(f"(a) jieba.posseg.lcut       {a:>12,.0f} chars/s  (per CPU second {a_cpu:,.0f})")
-    wall, cpu = bench_extract(texts, args.profile)
-    b, b_cpu = chars / wall, chars / cpu
-    print(f"(b) extract, 1 worker       {b:>12,.0f} chars/s  (per CPU second {b_cpu:,.0f})")
-    c = chars / bench_parallel(texts, 2)
-    print(f"(c) extract, 2 workers      {c:>12,.0f} chars/s", flush=True)
-    first, _ = _cli("ingest", str(corpus), "--db", str(db), "--workers", "1", "--no-progress")
-    d = chars / first
+    # machine slows the wall clock but not (much) the CPU seconds a run needs. Each
+    # measure is taken once per round, rounds interleaved, and the best round counts
+    # (as timeit does): load from other tenants only ever makes a run slower.
+    best: dict[str, float] = {}
+
+    def keep(key: str, seconds: float) -> float:
+        best[key] = min(best.get(key, seconds), seconds)
+        return seconds
+
+    for r in range(1, args.repeat + 1):
+        print(f"round {r}:", flush=True)
+        wall, cpu = bench_posseg(texts)
+        keep("a", wall), keep("a_cpu", cpu)
+        print(f"  (a) jieba.posseg.lcut       {chars / wall:>12,.0f} chars/s", flush=True)
+        wall, cpu = bench_extract(texts, args.profile and r == 1)
+        keep("b", wall), keep("b_cpu", cpu)
+        print(f"  (b) extract, 1 worker       {chars / wall:>12,.0f} chars/s", flush=True)
+        wall = keep("c", bench_parallel(texts, 2))
+        print(f"  (c) extract, 2 workers      {chars / wall:>12,.0f} chars/s", flush=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        wall = keep(
+            "d", _cli("ingest", str(corpus), "--db", str(db), "--workers", "1", "--no-progress")[0]
+        )
+        print(f"  (d) ingest, 1 worker (cold) {chars / wall:>12,.0f} chars/s  ({wall:.1f} s)")
+        wall = keep("second", _cli("ingest", str(corpus), "--db", str(db), "--no-progress")[0])
+        print(f"  second ingest (unchanged)   {wall:.2f} s", flush=True)
     rss = _child_rss_mb()
-    print(f"(d) ingest, 1 worker (cold) {d:>12,.0f} chars/s  ({first:.1f} s)", flush=True)
-    second, _ = _cli("ingest", str(corpus), "--db", str(db), "--no-progress")
+    a, a_cpu = chars / best["a"], chars / best["a_cpu"]
+    b, b_cpu = chars / best["b"], chars / best["b_cpu"]
+    c, d = chars / best["c"], chars / best["d"]
+    first, second = best["d"], best["second"]
+    print(f"best of {args.repeat}:")
+    print(f"(a) jieba.posseg.lcut       {a:>12,.0f} chars/s  (per CPU second {a_cpu:,.0f})")
+    print(f"(b) extract, 1 worker       {b:>12,.0f} chars/s  (per CPU second {b_cpu:,.0f})")
+    print(f"(c) extract, 2 workers      {c:>12,.0f} chars/s")
+    print(f"(d) ingest, 1 worker (cold) {d:>12,.0f} chars/s  ({first:.1f} s)")
     place = _top_province(db)
-    facts_s, proc = _cli("facts", "--db", str(db), "--place", place, "--format", "json")
+    facts_s = min(
+        _cli("facts", "--db", str(db), "--place", place, "--format", "json")[0]
+        for _ in range(args.repeat)
+    )
+    _, proc = _cli("facts", "--db", str(db), "--place", place, "--format", "json")
     n_facts = len(json.loads(proc.stdout))
     probe = subprocess.run(
         [sys.executable, "-c", FACTS_PROBE, "facts", "--db", str(db), "--format", "csv"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     heavy = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else "?"
 

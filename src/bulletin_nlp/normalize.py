@@ -295,13 +295,13 @@ def normalize(raw: str) -> tuple[str, list[int]]:
 
 def compact(text: str) -> str:
     """Text with all whitespace removed (how the gold names spans)."""
-    return "".join(c for c in text if not c.isspace() and c not in WHITESPACE)
+    # str.split() drops exactly the isspace() characters; then the other WHITESPACE ones.
+    return _SPACES_RE.sub("", "".join(text.split()))
 
 
 def fold(text: str) -> str:
     """Compact and fold ``text`` as normalization would (for comparing raw to normalized)."""
-    # str.split() drops exactly the isspace() characters; then the other WHITESPACE ones.
-    chars = _SPACES_RE.sub("", "".join(text.split()))
+    chars = compact(text)
     if _FOLDABLE_RE.search(chars) is None:  # most spans: nothing to fold
         return chars
     return "".join(

@@ -57,7 +57,7 @@ def store_error(path: str | Path, exc: sqlite3.Error) -> StoreError:
 
 def stable_id(*parts: object) -> str:
     """A short stable hash of the parts (document sha256, span, kind...)."""
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:20]
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:20]
 
 
 # Runs of ASCII letters/digits, and of other alphanumeric (CJK) characters: in ``re``,

@@ -18,7 +18,8 @@ Four sources of candidates, all in ``doc.norm`` offsets:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Any
 
 import ahocorasick
 import regex
@@ -79,6 +80,12 @@ class Unit:
     kind: str  # tok, place, org, nation, paren
     pos: str = ""
     org: Cand | None = None
+
+
+@lru_cache(maxsize=8)
+def _locality_pattern(words: tuple[str, ...]) -> Any:
+    """A two- or three-character Han stem, then one of the locality words (in order)."""
+    return regex.compile(r"(\p{Han}{2,3}?)(?:" + "|".join(map(regex.escape, words)) + ")")
 
 
 @dataclass
@@ -151,12 +158,24 @@ class Context:
         """Communities and villages (义和社区, 向阳村) where a name may start."""
         rules, norm = self.rules, self.doc.norm
         place_ends = {e for _s, e in spans}
-        words = "|".join(regex.escape(w) for w in rules.locality)
         found: set[tuple[int, int]] = set()
-        if not words:
+        if not rules.locality:
             return found
-        for m in regex.finditer(r"(\p{Han}{2,3}?)(?:" + words + ")", norm, overlapped=True):
-            s, stem = m.start(), m.group(1)
+        pattern = _locality_pattern(tuple(rules.locality))
+        # A match has a two- or three-character stem before a locality word: try the
+        # pattern only there (what an overlapped scan finds, without trying every offset).
+        starts: set[int] = set()
+        for word in rules.locality:
+            p = norm.find(word, 2)
+            while p >= 0:
+                starts.update((p - 2, p - 3))
+                p = norm.find(word, p + 1)
+        starts.discard(-1)
+        for s in sorted(starts):
+            m = pattern.match(norm, s)
+            if m is None:
+                continue
+            stem = m.group(1)
             if not self._opens(s, place_ends):
                 continue
             word, pos, ts, _te = self.tokens.at(s)

@@ -63,3 +63,29 @@ def test_lazy_tokens_equal_whole_text_tagging(path: Path) -> None:
     for word, flag, start, end in whole:
         for k in range(start, end):
             assert tokens.at(k) == (word, flag, start, end)
+
+
+_LEAK_PROBE = """
+import sys
+from bulletin_nlp import segment
+if sys.argv[1] == "ours-first":
+    segment.PosTokens("民政")  # imports jieba.posseg; our tagger is built later
+import jieba, jieba.posseg
+jieba.add_word("龘莪犇", tag="nt")
+jieba.posseg.lcut("龘莪犇")  # merges the global user word's tag into jieba.posseg's table
+print(segment._get_pos_tokenizer().word_tag_tab.get("龘莪犇"), segment.word_freq("社会"))
+"""
+
+
+@pytest.mark.parametrize("order", ["ours-first", "jieba-first"])
+def test_tagger_ignores_jiebas_global_user_tags(order: str) -> None:
+    """Our tagger reuses the tag table importing jieba.posseg read, but never a table that
+    another user of jieba has added words to."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _LEAK_PROBE, order], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[0] == "None"
+    assert int(out[1]) > 0

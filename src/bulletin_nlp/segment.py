@@ -243,25 +243,46 @@ def _get_pos_tokenizer() -> Any:
     return _pos_tokenizer
 
 
+_pristine_tags: dict[str, str] | None = None
+
+
+def _posseg() -> Any:
+    """``jieba.posseg``; imported here first, its word-tag table is kept as read.
+
+    Importing the module reads the whole dictionary's tags (0.3 s). If nothing imported
+    it before us, that table is still exactly the file's, and our tagger takes a copy
+    instead of reading the file again; later merges of jieba's global user words must
+    not leak into it.
+    """
+    global _pristine_tags
+    import sys
+
+    first = "jieba.posseg" not in sys.modules
+    import jieba.posseg as ps
+
+    if first:
+        _pristine_tags = dict(ps.dt.word_tag_tab)
+    return ps
+
+
 def _pos_tokenizer_class() -> Any:
     """jieba's POSTokenizer with :func:`_viterbi` decoding its unknown-word runs.
 
     Overrides the private ``__cut`` of the pinned jieba version (0.42.1); the tests check
     that the tags equal jieba's own on every sample bulletin.
     """
-    import jieba.posseg as ps
-
+    ps = _posseg()
     hmm = _HMM(ps.char_state_tab_P, ps.start_P, ps.trans_P, ps.emit_P)
 
-    class FastPOSTokenizer(ps.POSTokenizer):  # type: ignore[misc]
+    base: Any = ps.POSTokenizer
+
+    class FastPOSTokenizer(base):  # type: ignore[misc]
         def __init__(self, tokenizer: Any) -> None:
-            if tokenizer.dictionary != ps.dt.tokenizer.dictionary:
-                super().__init__(tokenizer)
+            if _pristine_tags is None or tokenizer.dictionary != ps.dt.tokenizer.dictionary:
+                super().__init__(tokenizer)  # reads the dictionary file's tags
                 return
-            # Importing jieba.posseg already read this dictionary's tags (0.4 s): copy them
-            # (a copy, since user words' tags are merged into the table).
             self.tokenizer = tokenizer
-            self.word_tag_tab = dict(ps.dt.word_tag_tab)
+            self.word_tag_tab = dict(_pristine_tags)  # a copy: user words merge into it
 
         def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:  # noqa: N802
             pos_list = _viterbi(sentence, hmm)
@@ -311,11 +332,9 @@ class PosTokens:
     """
 
     def __init__(self, text: str, routes: dict[str, list[tuple[int, int]]] | None = None):
-        import jieba.posseg
-
         self.text = text
         self.routes = {} if routes is None else routes  # run text -> its dictionary path
-        spans = [m.span() for m in jieba.posseg.re_han_internal.finditer(text)]
+        spans = [m.span() for m in _posseg().re_han_internal.finditer(text)]
         self._starts = [s for s, _e in spans]
         self._ends = [e for _s, e in spans]
         self._runs: dict[int, tuple[list[int], list[PosToken]]] = {}  # run -> starts, tokens

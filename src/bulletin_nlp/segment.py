@@ -8,6 +8,7 @@ process.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
@@ -250,13 +251,12 @@ def _posseg() -> Any:
     """``jieba.posseg``; imported here first, its word-tag table is kept as read.
 
     Importing the module reads the whole dictionary's tags (0.3 s). If nothing imported
-    it before us, that table is still exactly the file's, and our tagger takes a copy
-    instead of reading the file again; later merges of jieba's global user words must
-    not leak into it.
+    it before us, that table is still exactly the file's: a snapshot of it becomes our
+    tagger's table instead of a second reading of the file. The snapshot is taken at
+    once, so that jieba's global user words, merged into its table later, never leak
+    into ours.
     """
     global _pristine_tags
-    import sys
-
     first = "jieba.posseg" not in sys.modules
     import jieba.posseg as ps
 
@@ -278,11 +278,14 @@ def _pos_tokenizer_class() -> Any:
 
     class FastPOSTokenizer(base):  # type: ignore[misc]
         def __init__(self, tokenizer: Any) -> None:
+            global _pristine_tags
             if _pristine_tags is None or tokenizer.dictionary != ps.dt.tokenizer.dictionary:
                 super().__init__(tokenizer)  # reads the dictionary file's tags
                 return
+            # The snapshot becomes this tagger's table (user words merge into it): no
+            # third copy of the dictionary's tags stays in memory.
             self.tokenizer = tokenizer
-            self.word_tag_tab = dict(_pristine_tags)  # a copy: user words merge into it
+            self.word_tag_tab, _pristine_tags = _pristine_tags, None
 
         def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:  # noqa: N802
             pos_list = _viterbi(sentence, hmm)

@@ -165,11 +165,11 @@ class Context:
         # A match has a two- or three-character stem before a locality word: try the
         # pattern only there (what an overlapped scan finds, without trying every offset).
         starts: set[int] = set()
-        for word in rules.locality:
-            p = norm.find(word, 2)
+        for locality in rules.locality:
+            p = norm.find(locality, 2)
             while p >= 0:
                 starts.update((p - 2, p - 3))
-                p = norm.find(word, p + 1)
+                p = norm.find(locality, p + 1)
         starts.discard(-1)
         for s in sorted(starts):
             m = pattern.match(norm, s)

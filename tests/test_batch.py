@@ -129,6 +129,27 @@ def test_unchanged_files_are_skipped_without_loading_the_pipeline(tmp_path: Path
     assert out.stdout.split("\n")[0] == "5 0 []"
 
 
+def test_cli_rerun_of_an_unchanged_corpus_stays_light(tmp_path: Path) -> None:
+    """The weekly re-run of an archive: no pipeline, and not even pydantic (a third of
+    such a run's time went into importing it)."""
+    db = tmp_path / "s.db"
+    ingest([CORPUS], db)
+    code = (
+        "import sys\n"
+        "from bulletin_nlp.cli import main\n"
+        f"sys.argv = ['bulletin-nlp', 'ingest', {str(CORPUS)!r}, '--db', {str(db)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('jieba', 'spacy', 'pydantic', 'sqlite_utils') or m == 'bulletin_nlp.pipeline')\n"
+        "    print('heavy', heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "(0 processed, 5 unchanged, 0 failed)" in out.stdout
+    assert "heavy []" in out.stderr
+
 def test_changed_file_is_replaced_in_one_transaction_and_reviews_survive(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     src = tmp_path / "b.txt"

@@ -227,6 +227,26 @@ def test_deadline_years_do_not_date_the_article() -> None:
     assert doc.articles[0].year is None
 
 
+@pytest.mark.parametrize(
+    ("lead", "year"),
+    [
+        ("2024年上半年，全县开展服务。", 2024),
+        ("2024年3月下旬，全县开展服务。", 2024),
+        ("2024年前三季度，全县开展服务。", 2024),
+        ("2024年第一季度，全县开展服务。", 2024),
+        # Month and year ends are often deadlines or looked back on: no anchor.
+        ("2024年6月底前，全县完成建设。", None),
+        ("截至2023年底，全县共有社工站13个。", None),
+    ],
+)
+def test_parts_of_a_year_date_the_article(lead: str, year: int | None) -> None:
+    text = lead + "今年第三季度，全县将新增社工室。"
+    doc = _doc(text, [(0, len(text))])
+    dates = dict(_dates(doc))
+    assert doc.articles[0].year == year
+    assert dates["今年第三季度"] == (f"{year}-Q3" if year else None)
+
+
 def test_issue_year_is_the_last_resort() -> None:
     doc = _doc("2月21日，召开会议。", [(0, 10)])
     doc.issue_year = 2024

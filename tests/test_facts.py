@@ -37,6 +37,30 @@ def test_fact_fields(text: str, metric: str, value: int, year: int, modality: st
     assert (fact["metric"], fact["value"], fact["year"], fact["modality"]) == (metric, value, year, modality)
 
 
+# An article dated 2023 (its first sentence), then the sentence under test.
+_DATED = "2023年6月12日，广州市民政局召开会议。"
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "value", "year", "modality"),
+    [
+        # A year that opens the sentence dates every figure of it, not only its own clause.
+        ("2022年，广州市共发放养老服务补贴2.6亿元，惠及老年人12.8万人。", "beneficiaries", 128000, 2022, "actual"),
+        ("2022年全年，全市社会组织总数达到1.6万家。", "other", 16000, 2022, "actual"),
+        # "Since 2022" is no frame: the figure is a stock as of the article.
+        ("2022年以来，全市累计配备社会工作者1260余名。", "station_social_workers", 1260, 2023, "actual"),
+        # Deadlines given relative to the article's year make targets.
+        ("到今年年底，全市社区居家养老服务覆盖率提升至95%。", "share", 95, 2023, "target"),
+        ("明年年底前，全市建成社工站120个。", "social_work_stations", 120, 2024, "target"),
+    ],
+)
+def test_fact_fields_in_a_dated_article(
+    text: str, metric: str, value: int, year: int, modality: str
+) -> None:
+    fact = facts_of(_DATED + text)[-1]
+    assert (fact["metric"], fact["value"], fact["year"], fact["modality"]) == (metric, value, year, modality)
+
+
 def test_breakdown_parts_inherit_the_total_metric() -> None:
     text = "2023年，武汉市5629人通过考试，占全省的34.8%，其中，助理社会工作者4792人，社会工作者819人。"
     facts = facts_of(text)

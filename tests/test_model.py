@@ -141,6 +141,8 @@ def test_pipeline_without_model_never_imports_spacy() -> None:
         ("ORG", "中华文化", None, False),  # national word + generic word
         ("ORG", "培训计划", None, False),  # a programme's head
         ("ORG", "社会组织", None, False),  # not_org in rules/org.yaml
+        ("ORG", "福利彩票公益金", None, False),  # money (not_org_head), not a body
+        ("ORG", "扶贫专项经费", None, False),
         ("ORG", "政府", None, False),  # a common dictionary word
         ("ORG", "外贸公司", None, False),  # a rule suffix: the ORG rules judged it
         ("ORG", "社工机构发展", None, False),  # 社工机构 = generic + generic

@@ -37,7 +37,9 @@ class MetricEntry(RuleEntry):
 class FactCueEntry(RuleEntry):
     """A cue list of ``rules/facts.yaml``."""
 
-    kind: Literal["target", "scope", "level", "qualifier", "breakdown", "base", "as_of", "period"]
+    kind: Literal[
+        "target", "scope", "level", "qualifier", "breakdown", "base", "as_of", "period", "frame"
+    ]
     description: str = ""
     words: list[str] = []
     patterns: list[str] = []
@@ -99,6 +101,7 @@ class FactRules:
     base: tuple[str, ...]
     as_of: tuple[str, ...]
     period: tuple[str, ...]
+    frame: tuple[str, ...]
     cue_index: dict[str, CueIndex]  # by unit
 
 
@@ -141,6 +144,7 @@ def fact_rules() -> FactRules:
         base=words("base"),
         as_of=words("as_of"),
         period=words("period"),
+        frame=words("frame"),
         cue_index=cue_index,
     )
 
@@ -296,6 +300,10 @@ def common_ancestor(codes: list[str]) -> str:
     return NATIONAL
 
 
+# What may stand before a date that opens a sentence: spaces and opening quotes.
+_OPENERS = " \u3000“‘\"'"
+
+
 def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
     """One fact per QUANTITY mention, in reading order."""
     rules = fact_rules()
@@ -384,9 +392,17 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
             period = any(
                 text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period
             )
+            # A date that opens the sentence as its own clause ("2022年，…") sets the
+            # time of everything the sentence reports.
+            frame = not text[lo : d.start].strip(_OPENERS) and any(
+                text.startswith(w, d.end) for w in rules.frame
+            )
             # Outside the clause only a deadline ("到2025年，…"), an as-of date
-            # ("截至2022年底，…") or a period ("“十三五”时期，…") before the figure counts.
-            if not in_clause and not ((is_target or as_of or period) and d.end <= q.start):
+            # ("截至2022年底，…"), a period ("“十三五”时期，…") or a frame before the
+            # figure counts.
+            if not in_clause and not (
+                (is_target or as_of or period or frame) and d.end <= q.start
+            ):
                 continue
             if any(pre.endswith(b) for b in rules.base):
                 continue  # a comparison base: "较2022年同比增长"

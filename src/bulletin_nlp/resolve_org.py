@@ -40,6 +40,7 @@ Kind = Literal[
     "alias_cue",
     "media",
     "not_org",
+    "not_org_head",
     "follow",
     "locality",
     "source_cue",
@@ -159,6 +160,7 @@ class OrgRules:
     alias_cues: tuple[str, ...]
     media: tuple[str, ...]
     not_org: frozenset[str]
+    not_org_heads: tuple[str, ...]  # endings of money, not bodies (公益金, 经费)
     follow: frozenset[str]
     locality: tuple[str, ...]
     lexicon: dict[str, LexName]
@@ -232,6 +234,7 @@ def org_rules() -> OrgRules:
         alias_cues=tuple(sorted(values("alias_cue"), key=len, reverse=True)),
         media=tuple(values("media")),
         not_org=frozenset(t for e in entries if e.kind == "not_org" for t in e.terms),
+        not_org_heads=tuple(values("not_org_head")),
         follow=frozenset(values("follow")),
         locality=tuple(values("locality")),
         lexicon=lexicon,

@@ -184,6 +184,8 @@ def plausible(doc: Doc, label: str, start: int, end: int) -> bool:
         initiatives = initiative_rules()
         if text in rules.not_org or text in initiatives.stop:
             return False  # 社会组织, 乡村振兴: named as not-mentions by the rules
+        if text.endswith(rules.not_org_heads):
+            return False  # 福利彩票公益金: money, not a body
         if any(text.endswith(head) for _id, heads in initiatives.suffix_cues for head in heads):
             return False  # 培训计划, 关爱行动: programmes (INITIATIVE heads), not bodies
         if len(words) == 1:

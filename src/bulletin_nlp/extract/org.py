@@ -454,10 +454,11 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
 
 
 def find_lexicon(ctx: Context) -> None:
-    """Lexicon names and aliases that end at a token boundary (民政部 but not 民政部门)."""
+    """Lexicon names and aliases that end where a name may end (民政部 but not 民政部门;
+    民政部党组成员 although jieba cuts 民政|部党组)."""
     norm = ctx.doc.norm
     for m in ctx.rules.lexicon_re.finditer(norm):
-        if m.end() not in ctx.bounds or ctx.in_title(m.start(), m.end()):
+        if not _is_end(ctx, m.end()) or ctx.in_title(m.start(), m.end()):
             continue
         lex = ctx.rules.lexicon[m.group()]
         ctx.accept(

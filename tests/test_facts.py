@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+import regex
 from click.testing import CliRunner
 
 from bulletin_nlp.cli import main
 from bulletin_nlp.evaluate import evaluate
+from bulletin_nlp.facts import FactCueEntry
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.pipeline import process_text
+from bulletin_nlp.rules import load_entries
 from bulletin_nlp.store import Store, place_prefix
 
 from .conftest import CORPUS, GOLD
@@ -59,6 +62,37 @@ def test_fact_fields_in_a_dated_article(
 ) -> None:
     fact = facts_of(_DATED + text)[-1]
     assert (fact["metric"], fact["value"], fact["year"], fact["modality"]) == (metric, value, year, modality)
+
+
+def _pattern_examples() -> list[tuple[str, str, bool]]:
+    _v, entries = load_entries("facts", FactCueEntry)
+    return [
+        (e.id, text, expected)
+        for e in entries
+        if e.patterns
+        for expected, texts in ((True, e.examples.match), (False, e.examples.no_match))
+        for text in texts
+    ]
+
+
+@pytest.mark.parametrize(("entry_id", "text", "expected"), _pattern_examples())
+def test_fact_cue_pattern_examples(entry_id: str, text: str, expected: bool) -> None:
+    _v, entries = load_entries("facts", FactCueEntry)
+    entry = next(e for e in entries if e.id == entry_id)
+    found = any(w in text for w in entry.words) or any(regex.search(p, text) for p in entry.patterns)
+    assert found is expected
+
+
+def test_names_and_achieved_phrases_are_no_target_cues() -> None:
+    facts = facts_of(
+        _DATED + "2023年，全区共争取中央财政资金380万元，实施“童伴计划”等社工服务项目12个。"
+        "到2025年，争取发展社工机构30家。"
+    )
+    assert [(f["value"], f["modality"]) for f in facts] == [
+        (3800000, "actual"),
+        (12, "actual"),
+        (30, "target"),
+    ]
 
 
 def test_breakdown_parts_inherit_the_total_metric() -> None:

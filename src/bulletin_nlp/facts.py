@@ -38,7 +38,16 @@ class FactCueEntry(RuleEntry):
     """A cue list of ``rules/facts.yaml``."""
 
     kind: Literal[
-        "target", "scope", "level", "qualifier", "breakdown", "base", "as_of", "period", "frame"
+        "target",
+        "not_target",
+        "scope",
+        "level",
+        "qualifier",
+        "breakdown",
+        "base",
+        "as_of",
+        "period",
+        "frame",
     ]
     description: str = ""
     words: list[str] = []
@@ -94,6 +103,7 @@ class FactRules:
     metrics: tuple[MetricEntry, ...]
     target_words: tuple[str, ...]
     target_patterns: tuple[regex.Pattern[str], ...]
+    not_target: tuple[regex.Pattern[str], ...]
     scope: dict[str, str]
     levels: tuple[str, ...]
     qualifiers: tuple[str, ...]
@@ -122,6 +132,9 @@ def fact_rules() -> FactRules:
         w: c.scope or "article" for c in by_kind.get("scope", []) for w in c.words
     }
     patterns = tuple(regex.compile(p) for c in by_kind.get("target", []) for p in c.patterns)
+    not_target = tuple(
+        regex.compile(p) for c in by_kind.get("not_target", []) for p in c.patterns
+    )
     cue_index: dict[str, CueIndex] = {}
     for unit in {u for m in metrics for u in m.units}:
         entries: dict[str, list[tuple[int, MetricEntry]]] = {}
@@ -137,6 +150,7 @@ def fact_rules() -> FactRules:
         metrics=tuple(metrics),
         target_words=words("target"),
         target_patterns=patterns,
+        not_target=not_target,
         scope=scope,
         levels=words("level"),
         qualifiers=words("qualifier"),
@@ -300,6 +314,23 @@ def common_ancestor(codes: list[str]) -> str:
     return NATIONAL
 
 
+# Mentions whose words are names, not cues (计划 in 童伴计划, 将 in a title).
+_NAMED = frozenset({"INITIATIVE", "DOCUMENT", "ORG"})
+_MASK = "\u25a1"  # □: same length, so offsets stay valid
+
+
+def _without_names(text: str, kept: list[Hit], rules: FactRules) -> str:
+    """``text`` with named mentions and ``not_target`` phrases blanked out."""
+    chars = list(text)
+    for h in kept:
+        if h.type in _NAMED:
+            chars[h.start : h.end] = _MASK * (h.end - h.start)
+    out = "".join(chars)
+    for pattern in rules.not_target:
+        out = pattern.sub(lambda m: _MASK * len(m.group()), out)
+    return out
+
+
 # What may stand before a date that opens a sentence: spaces and opening quotes.
 _OPENERS = " \u3000“‘\"'"
 
@@ -320,6 +351,7 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
     facts: list[QuantityFact] = []
     previous: list[tuple[Hit, MetricEntry | None, int]] = []  # (hit, metric, sentence start)
     last_actual_year: dict[int, int] = {}  # article index -> year of its last dated result
+    plain = _without_names(text, kept, rules)
     for q in by_type.get("QUANTITY", []):
         norm = q.norm if isinstance(q.norm, dict) else {}
         unit = str(norm.get("unit", ""))
@@ -373,9 +405,11 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
                     article_places[art_index] = _article_place(text, art, places, rules)
                 place = article_places[art_index]
 
-        # Modality: target cues before the figure in its sentence.
-        before = text[lo : q.start]
-        is_target = any(w in head for w in rules.target_words) or any(
+        # Modality: target cues before the figure in its sentence, outside names
+        # (童伴计划) and achieved phrases (争取资金).
+        before = plain[lo : q.start]
+        target_head = plain[cs : q.start]
+        is_target = any(w in target_head for w in rules.target_words) or any(
             p.search(before) for p in rules.target_patterns
         )
         # Year: a date in the clause (not a comparison base), else in the sentence before

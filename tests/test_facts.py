@@ -50,6 +50,7 @@ _DATED = "2023年6月12日，广州市民政局召开会议。"
         # A year that opens the sentence dates every figure of it, not only its own clause.
         ("2022年，广州市共发放养老服务补贴2.6亿元，惠及老年人12.8万人。", "beneficiaries", 128000, 2022, "actual"),
         ("2022年全年，全市社会组织总数达到1.6万家。", "other", 16000, 2022, "actual"),
+        ("据统计，2022年，全市共发放帮扶资金60万元。", "funding", 600000, 2022, "actual"),
         # "Since 2022" is no frame: the figure is a stock as of the article.
         ("2022年以来，全市累计配备社会工作者1260余名。", "station_social_workers", 1260, 2023, "actual"),
         # Deadlines given relative to the article's year make targets.

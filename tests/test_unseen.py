@@ -45,3 +45,56 @@ def test_facts_of_an_unseen_bulletin() -> None:
         ("陈晓东", "局长", "南海区民政局"),
         ("刘芳", "会长", "顺德区社会工作协会"),
     }
+
+
+# More bulletins written for the tests, each with what it must show: (type, compact text,
+# norm) mentions, (metric, value, year, modality) facts and (person, role, org) roles.
+DATA = Path(__file__).parent / "data"
+
+
+def _facts(name: str) -> set[tuple[str, float, int | None, str]]:
+    doc = process_file(DATA / name)
+    return {(f["metric"], f["value"], f["year"], f["modality"]) for f in doc.facts}
+
+
+def _roles(name: str) -> set[tuple[str, str, str]]:
+    return {(r["person"], r["role"], r["org"]) for r in process_file(DATA / name).roles}
+
+
+def test_a_part_of_a_year_dates_the_article() -> None:
+    """2024年上半年 in the lead dates the article: 今年第三季度 and 6月底 resolve."""
+    doc = process_file(DATA / "unseen_deqing.txt")
+    dates = {"".join(m.text.split()): m.norm for m in doc.mentions if m.type == "DATE"}
+    assert dates["今年第三季度"] == "2024-Q3" and dates["6月底"] == "2024-06"
+    facts = _facts("unseen_deqing.txt")
+    assert ("social_work_rooms", 30, 2024, "target") in facts
+    assert ("certified_social_workers", 516, 2024, "actual") in facts
+    assert ("donations", 120000, 2024, "actual") in facts
+
+
+def test_sentence_frames_and_follow_cues() -> None:
+    facts = _facts("unseen_wuhan_chengdu.txt")
+    assert ("other", 16000, 2022, "actual") in facts  # 2022年全年，…1.6万家
+    assert ("community_social_orgs", 50, 2024, "target") in facts  # 力争在2024年底前
+    assert ("growth_rate", 18.6, 2023, "actual") in facts
+    assert _roles("unseen_wuhan_chengdu.txt") >= {
+        ("陈晓东", "副教授", "华中科技大学社会学院"),  # …副教授陈晓东受邀为…
+        ("周敏", "局长", "武汉市江岸区民政局"),
+        ("李卫国", "副局长", "武汉市江岸区民政局"),
+    }
+
+
+def test_party_body_titles_glued_to_a_lexicon_name() -> None:
+    """jieba cuts 民政|部党组|成员: 民政部 still ends there, and its titles link."""
+    assert _roles("unseen_mca_assistance.txt") >= {
+        ("刘喜堂", "党组成员", "民政部"),
+        ("刘喜堂", "副部长", "民政部"),
+        ("王春光", "研究员", "中国社会科学院社会学研究所"),
+    }
+
+
+def test_obtained_funds_and_programme_names_are_results() -> None:
+    facts = _facts("unseen_bijie.txt")
+    assert ("funding", 3800000, 2023, "actual") in facts  # 共争取中央财政资金380万元
+    assert ("trainees", 1000, None, "target") in facts  # 计划每年培训社工1000人次
+    assert not any(f[1] == 12 and f[3] == "target" for f in facts)  # “童伴计划”…项目12个

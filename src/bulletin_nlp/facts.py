@@ -331,8 +331,10 @@ def _without_names(text: str, kept: list[Hit], rules: FactRules) -> str:
     return out
 
 
-# What may stand before a date that opens a sentence: spaces and opening quotes.
+# What may stand before a date that opens a clause: spaces and opening quotes, after
+# the start of the sentence or the end of a clause.
 _OPENERS = " \u3000“‘\"'"
+_CLAUSE_ENDS = "，,：:；;"
 
 
 def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
@@ -426,9 +428,10 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
             period = any(
                 text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period
             )
-            # A date that opens the sentence as its own clause ("2022年，…") sets the
-            # time of everything the sentence reports.
-            frame = not text[lo : d.start].strip(_OPENERS) and any(
+            # A date standing as a clause of its own ("2022年，…", "据介绍，2023年，…")
+            # sets the time of everything the sentence reports after it.
+            lead = text[lo : d.start].rstrip(_OPENERS)
+            frame = (not lead or lead[-1] in _CLAUSE_ENDS) and any(
                 text.startswith(w, d.end) for w in rules.frame
             )
             # Outside the clause only a deadline ("到2025年，…"), an as-of date

@@ -103,6 +103,19 @@ def test_roles_in_attrs(text: str, name: str, chain: list[str]) -> None:
     assert end <= hit.start
 
 
+def test_role_chain_crosses_a_titles_own_organization() -> None:
+    text = "上海市社会工作者协会副会长、华东理工大学教授徐永祥出席。"
+    orgs = [(0, 10), (14, 20)]  # 上海市社会工作者协会, 华东理工大学
+    (hit,) = find_persons(text, blocked_spans=orgs, org_spans=orgs)
+    assert hit.attrs["roles"] == [
+        {"role": "副会长", "span": (10, 13)},
+        {"role": "教授", "span": (20, 22)},
+    ]
+    # Without the ORG spans only the nearest title is known.
+    (alone,) = find_persons(text, blocked_spans=orgs)
+    assert [r["role"] for r in alone.attrs["roles"]] == ["教授"]
+
+
 def test_hit_fields() -> None:
     (hit,) = find_persons("副司长孟志强介绍")
     assert (hit.start, hit.end, hit.type, hit.norm) == (3, 6, "PERSON", "孟志强")

@@ -98,3 +98,16 @@ def test_obtained_funds_and_programme_names_are_results() -> None:
     assert ("funding", 3800000, 2023, "actual") in facts  # 共争取中央财政资金380万元
     assert ("trainees", 1000, None, "target") in facts  # 计划每年培训社工1000人次
     assert not any(f[1] == 12 and f[3] == "target" for f in facts)  # “童伴计划”…项目12个
+
+
+def test_titles_with_their_own_organizations() -> None:
+    """协会副会长、大学教授徐永祥: each title links to its own organization."""
+    assert _roles("unseen_jingan.txt") == {
+        ("顾红", "局长", "静安区民政局"),
+        ("徐永祥", "副会长", "上海市社会工作者协会"),
+        ("徐永祥", "教授", "华东理工大学"),
+    }
+    facts = _facts("unseen_jingan.txt")
+    assert ("certified_social_workers", 3125, 2023, "actual") in facts  # 截至2023年底
+    assert ("funding", 15000000, 2024, "target") in facts  # 今年…将投入
+    assert ("social_work_rooms", 260, 2025, "target") in facts

@@ -196,11 +196,21 @@ def _title_ends(text: str, rules: PersonRules) -> dict[int, int]:
     return ends
 
 
-def _role_chain(text: str, start: int, end: int, ends: dict[int, int]) -> list[dict[str, object]]:
-    """The title at ``[start, end)`` and those chained before it by ``、`` or ``兼``."""
+def _role_chain(
+    text: str, start: int, end: int, ends: dict[int, int], org_ends: dict[int, int] | None = None
+) -> list[dict[str, object]]:
+    """The title at ``[start, end)`` and those chained before it by ``、`` or ``兼``.
+
+    ``org_ends`` (end -> start of ORG spans): a title may carry its own organization
+    (``协会副会长、华东理工大学教授徐永祥``): the chain goes on across it.
+    """
     chain: list[dict[str, object]] = [{"role": text[start:end], "span": (start, end)}]
-    while start > 0 and text[start - 1] in _CHAIN and (start - 1) in ends:
-        end = start - 1
+    org_ends = org_ends or {}
+    while start > 0:
+        sep = org_ends.get(start, start) - 1  # before this title's own organization, if any
+        if sep < 0 or text[sep] not in _CHAIN or sep not in ends:
+            break
+        end = sep
         start = ends[end]
         chain.insert(0, {"role": text[start:end], "span": (start, end)})
     return chain
@@ -216,7 +226,9 @@ def _hit(start: int, end: int, text: str, rule_id: str, via: str, **attrs: objec
     return Hit(start, end, "PERSON", text[start:end], rule_id, attrs={"via": via, **attrs})
 
 
-def _by_title(text: str, rules: PersonRules, blocked: Blocked) -> list[Hit]:
+def _by_title(
+    text: str, rules: PersonRules, blocked: Blocked, org_ends: dict[int, int] | None = None
+) -> list[Hit]:
     """Names right after a role title, and the ``、`` list they open."""
     hits: list[Hit] = []
     ends = _title_ends(text, rules)
@@ -228,7 +240,7 @@ def _by_title(text: str, rules: PersonRules, blocked: Blocked) -> list[Hit]:
         if end is None or blocked(start, end):
             continue
         title = text[t_start:t_end]
-        roles = _role_chain(text, t_start, t_end, ends)
+        roles = _role_chain(text, t_start, t_end, ends, org_ends)
         role = {"role": title, "role_span": (t_start, t_end), "roles": roles}
         hits.append(_hit(start, end, text, rules.titles[title], "title", **role))
         # A list after the name: 专家代表李敏兰、黄匡忠 (stop where a new title starts).
@@ -319,8 +331,10 @@ def find_persons(
     text: str,
     blocked_spans: Iterable[tuple[int, int]] = (),
     token_bounds: AbstractSet[int] | None = None,
+    org_spans: Iterable[tuple[int, int]] = (),
 ) -> list[Hit]:
-    """PERSON hits in ``text``; ``blocked_spans`` are ORG/PLACE spans a name may not cross."""
+    """PERSON hits in ``text``; ``blocked_spans`` are ORG/PLACE spans a name may not cross,
+    ``org_spans`` the ORG spans (titles chain across them: ``协会会长、大学教授``)."""
     rules = load_rules()
     spans = list(blocked_spans)
     # A name may hold a shorter span wholly inside it (the longer span wins later), but may
@@ -344,7 +358,7 @@ def find_persons(
         return cache["b"]
 
     licensed = (
-        _by_title(text, rules, blocked)
+        _by_title(text, rules, blocked, {e: s for s, e in org_spans})
         + _by_post_title(text, rules, blocked, bounds)
         + _by_leader(text, rules, blocked)
     )
@@ -359,4 +373,5 @@ def find_persons(
 def extract(doc: Doc) -> list[Hit]:
     """PERSON hits over ``doc.norm`` (names may not cross ORG or PLACE hits)."""
     blocked = [(h.start, h.end) for h in doc.hits_of("ORG", "PLACE")]
-    return find_persons(doc.norm, blocked, doc.token_bounds)
+    orgs = [(h.start, h.end) for h in doc.hits_of("ORG")]
+    return find_persons(doc.norm, blocked, doc.token_bounds, orgs)

@@ -180,3 +180,19 @@ def test_show_highlights_the_figure(corpus_db: Path) -> None:
 def test_show_unknown_fact(corpus_db: Path) -> None:
     out = CliRunner().invoke(main, ["show", "zzzz", "--db", str(corpus_db)])
     assert out.exit_code == 1 and "no fact with id 'zzzz'" in out.output
+
+
+def _roles(text: str) -> set[tuple[str, str, str]]:
+    return {(r["person"], r["role"], r["org"]) for r in process_text(text, "t.txt").roles}
+
+
+def test_a_bare_body_word_before_titles_refers_to_the_articles_organization() -> None:
+    roles = _roles(
+        "中国社会工作联合会召开理事会。会上，联合会党委书记、副会长周惠宣读了任命。"
+    )
+    assert ("周惠", "党委书记", "中国社会工作联合会") in roles
+    assert ("周惠", "副会长", "中国社会工作联合会") in roles
+
+
+def test_a_bare_body_word_without_an_earlier_organization_links_nothing() -> None:
+    assert _roles("会上，联合会党委书记周惠宣读了任命。") == set()

@@ -506,6 +506,11 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     """
     text = doc.norm
     org_at_end = {h.end: h for h in kept if h.type == "ORG"}
+    org_hits = [h for h in kept if h.type == "ORG"]
+
+    def orgs_before(article: int, pos: int) -> list[Hit]:
+        return [o for o in org_hits if o.end <= pos and doc.article_index(o.start) == article]
+
     out: list[RoleFact] = []
     seen: set[tuple[str, str, str]] = set()
     title_org: dict[tuple[int, str], str] = {}
@@ -524,12 +529,14 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
             if prev and prev[1] == sent_start and gap in ("、", "，", ",", "；"):
                 current = prev[2]
         links: list[tuple[str, str | None]] = []
-        for link in chain if h.attrs.get("via") == "title" else []:
+        for i, link in enumerate(chain if h.attrs.get("via") == "title" else []):
             s, _e = link["span"]  # type: ignore[misc]
             role = str(link["role"])
             org_hit = org_at_end.get(int(s))
             if org_hit is not None:
                 current = str(org_hit.norm)
+            elif i == 0 and current is None:
+                current = _bare_reference(text, int(s), orgs_before(article, int(s)))
             org = current or title_org.get((article, role))
             links.append((role, org))
         for role, org in links:
@@ -547,6 +554,25 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
             )
         prev = (h.end, sent_start, links[-1][1] if links else current)
     return out
+
+
+def _bare_reference(text: str, pos: int, earlier: list[Hit]) -> str | None:
+    """The organization a bare body word before a title refers to (``，联合会党委书记`` after
+    ``中国社会工作联合会``): the latest earlier ORG of the article whose name ends in it."""
+    from .resolve_org import org_rules
+
+    for suffix in org_rules().suffixes:  # longest first
+        word = suffix.text
+        start = pos - len(word)
+        if len(word) < 2 or start < 0 or not text.startswith(word, start):
+            continue
+        if start > 0 and regex.match(r"[\p{Han}A-Za-z0-9]", text[start - 1]):
+            return None  # part of a longer name the ORG rules did not take
+        for org in reversed(earlier):
+            if str(org.norm).endswith(word):
+                return str(org.norm)
+        return None
+    return None
 
 
 def role_dict(role: RoleFact) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bulletin_nlp.cli import main
 from bulletin_nlp.evaluate import evaluate
-from bulletin_nlp.facts import FactCueEntry
+from bulletin_nlp.facts import FactCueEntry, MetricEntry
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.pipeline import process_text
 from bulletin_nlp.rules import load_entries
@@ -196,3 +196,14 @@ def test_a_bare_body_word_before_titles_refers_to_the_articles_organization() ->
 
 def test_a_bare_body_word_without_an_earlier_organization_links_nothing() -> None:
     assert _roles("会上，联合会党委书记周惠宣读了任命。") == set()
+
+
+def _metric_examples() -> list[tuple[str, str]]:
+    _v, metrics = load_entries("metrics", MetricEntry)
+    return [(m.id, text) for m in metrics for text in m.examples.match]
+
+
+@pytest.mark.parametrize(("metric", "text"), _metric_examples())
+def test_metric_examples_get_their_metric(metric: str, text: str) -> None:
+    """Every `match` example of rules/metrics.yaml is a figure of that metric."""
+    assert facts_of(text)[0]["metric"] == metric

@@ -319,6 +319,24 @@ _NAMED = frozenset({"INITIATIVE", "DOCUMENT", "ORG"})
 _MASK = "\u25a1"  # □: same length, so offsets stay valid
 
 
+def _frames(text: str, lo: int, d: Hit, rules: FactRules) -> bool:
+    """Whether date ``d`` stands as a clause of its own (``2022年，…``, ``据介绍，2023年，…``):
+    then it sets the time of everything its sentence (from ``lo``) reports after it."""
+    k = d.start
+    while k > lo and text[k - 1] in _OPENERS:
+        k -= 1
+    if k > lo and text[k - 1] not in _CLAUSE_ENDS:
+        return False
+    return any(text.startswith(w, d.end) for w in rules.frame)
+
+
+def _has_target(rules: FactRules, head: str, before: str) -> bool:
+    """A target cue in the clause before the figure, or a deadline in the sentence."""
+    return any(w in head for w in rules.target_words) or any(
+        p.search(before) for p in rules.target_patterns
+    )
+
+
 def _without_names(text: str, kept: list[Hit], rules: FactRules) -> str:
     """``text`` with named mentions and ``not_target`` phrases blanked out."""
     chars = list(text)
@@ -353,7 +371,7 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
     facts: list[QuantityFact] = []
     previous: list[tuple[Hit, MetricEntry | None, int]] = []  # (hit, metric, sentence start)
     last_actual_year: dict[int, int] = {}  # article index -> year of its last dated result
-    plain = _without_names(text, kept, rules)
+    plain: str | None = None  # the text without names, made when first needed
     for q in by_type.get("QUANTITY", []):
         norm = q.norm if isinstance(q.norm, dict) else {}
         unit = str(norm.get("unit", ""))
@@ -409,11 +427,11 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
 
         # Modality: target cues before the figure in its sentence, outside names
         # (童伴计划) and achieved phrases (争取资金).
-        before = plain[lo : q.start]
-        target_head = plain[cs : q.start]
-        is_target = any(w in target_head for w in rules.target_words) or any(
-            p.search(before) for p in rules.target_patterns
-        )
+        is_target = _has_target(rules, head, text[lo : q.start])
+        if is_target:  # confirm it with names and achieved phrases blanked out
+            if plain is None:
+                plain = _without_names(text, kept, rules)
+            is_target = _has_target(rules, plain[cs : q.start], plain[lo : q.start])
         # Year: a date in the clause (not a comparison base), else in the sentence before
         # the figure, else the article's year.
         year = None
@@ -428,17 +446,11 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
             period = any(
                 text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period
             )
-            # A date standing as a clause of its own ("2022年，…", "据介绍，2023年，…")
-            # sets the time of everything the sentence reports after it.
-            lead = text[lo : d.start].rstrip(_OPENERS)
-            frame = (not lead or lead[-1] in _CLAUSE_ENDS) and any(
-                text.startswith(w, d.end) for w in rules.frame
-            )
             # Outside the clause only a deadline ("到2025年，…"), an as-of date
-            # ("截至2022年底，…"), a period ("“十三五”时期，…") or a frame before the
-            # figure counts.
+            # ("截至2022年底，…"), a period ("“十三五”时期，…") or a frame (below)
+            # before the figure counts.
             if not in_clause and not (
-                (is_target or as_of or period or frame) and d.end <= q.start
+                d.end <= q.start and (is_target or as_of or period or _frames(text, lo, d, rules))
             ):
                 continue
             if any(pre.endswith(b) for b in rules.base):

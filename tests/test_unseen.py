@@ -111,3 +111,19 @@ def test_titles_with_their_own_organizations() -> None:
     assert ("certified_social_workers", 3125, 2023, "actual") in facts  # 截至2023年底
     assert ("funding", 15000000, 2024, "target") in facts  # 今年…将投入
     assert ("social_work_rooms", 260, 2025, "target") in facts
+
+
+def test_party_bodies_of_streets_and_titles_read_across_them() -> None:
+    """湖南路街道党工委书记: jieba's title 党工委书记 starts inside the ORG; the role is 书记."""
+    doc = process_file(DATA / "unseen_nanjing.txt")
+    orgs = {m.text: m.norm for m in doc.mentions if m.type == "ORG"}
+    assert orgs["南京市委社会工作部"] == "中共南京市委社会工作部"
+    assert "鼓楼区湖南路街道党工委" in orgs
+    assert _roles("unseen_nanjing.txt") == {
+        ("陈红军", "部长", "中共南京市委社会工作部"),
+        ("陈红军", "局长", "南京市民政局"),
+        ("吴静", "书记", "鼓楼区湖南路街道党工委"),
+    }
+    facts = _facts("unseen_nanjing.txt")
+    assert ("growth_rate", 10, 2026, "target") in facts
+    assert ("funding", 21000000, 2023, "actual") in facts  # 撬动社会资金2100余万元

@@ -516,9 +516,12 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     else the one the same title had earlier in the article. A role with no organization
     is not a role fact.
     """
+    from .extract.person import load_rules as person_rules
+
     text = doc.norm
     org_at_end = {h.end: h for h in kept if h.type == "ORG"}
     org_hits = [h for h in kept if h.type == "ORG"]
+    titles = person_rules().titles
 
     def orgs_before(article: int, pos: int) -> list[Hit]:
         return [o for o in org_hits if o.end <= pos and doc.article_index(o.start) == article]
@@ -542,9 +545,16 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
                 current = prev[2]
         links: list[tuple[str, str | None]] = []
         for i, link in enumerate(chain if h.attrs.get("via") == "title" else []):
-            s, _e = link["span"]  # type: ignore[misc]
+            s, e = link["span"]  # type: ignore[misc]
             role = str(link["role"])
             org_hit = org_at_end.get(int(s))
+            if org_hit is None:
+                # An organization may end inside the title (街道党工委|书记 read as
+                # 党工委书记): the role is the rest of the title.
+                inner = next((k for k in range(int(e) - 1, int(s), -1) if k in org_at_end), None)
+                rest = text[inner : int(e)] if inner is not None else ""
+                if inner is not None and org_at_end[inner].start < int(s) and rest in titles:
+                    org_hit, role = org_at_end[inner], rest
             if org_hit is not None:
                 current = str(org_hit.norm)
             elif i == 0 and current is None:

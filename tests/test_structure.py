@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import regex
 
 from bulletin_nlp.doc import Doc
 from bulletin_nlp.normalize import fold
+from bulletin_nlp.pipeline import process_text
+from bulletin_nlp.rules import PatternEntry, load_entries
+from bulletin_nlp.structure import BYLINE_MAX
 
 # Written down after reading each file: (headline, source) per article, in reading order.
 EXPECTED = {
@@ -88,3 +92,42 @@ def test_byline_only_text_is_one_article(text: str) -> None:
     doc = process_text(text, "t.txt", use_model=False)
     assert len(doc.articles) == 1
     assert doc.sentences
+
+
+def _structure_examples() -> list[tuple[str, str, bool]]:
+    _v, entries = load_entries("structure", PatternEntry)
+    return [
+        (e.id, text, expected)
+        for e in entries
+        for expected, texts in ((True, e.examples.match), (False, e.examples.no_match))
+        for text in texts
+    ]
+
+
+@pytest.mark.parametrize(("entry_id", "text", "expected"), _structure_examples())
+def test_structure_pattern_examples(entry_id: str, text: str, expected: bool) -> None:
+    _v, entries = load_entries("structure", PatternEntry)
+    pattern = next(e.pattern for e in entries if e.id == entry_id)
+    found = regex.search(pattern, text) is not None
+    if entry_id == "structure.byline":  # a byline is also a short line
+        found = found and len(text) <= BYLINE_MAX
+    assert found is expected
+
+
+def test_indented_lines_open_paragraphs_and_the_masthead_is_no_article() -> None:
+    """A headline above an indented paragraph stays a headline (not wrapped into it), and
+    the issue line of the masthead (2024年第12期) belongs to no article."""
+    text = (
+        "社会工作简讯\n2024年第12期（总第156期）内蒙古自治区民政厅编\n\n"
+        "鄂尔多斯市东胜区开展社会工作服务\n"
+        "　　6月以来，东胜区民政局引入社会工作服务中心，在5个街道开展儿童关爱服务，\n"
+        "直接服务儿童1800余人次。\n\n"
+        "包头市举办社会工作者职业水平考试考前辅导\n"
+        "　　7月6日至7日，包头市民政局举办考前辅导培训班，全市近400名考生参加培训。\n"
+    )
+    doc = process_text(text, use_model=False)
+    assert [a.headline for a in doc.articles] == [
+        "鄂尔多斯市东胜区开展社会工作服务",
+        "包头市举办社会工作者职业水平考试考前辅导",
+    ]
+    assert [f["place"] for f in doc.facts] == ["150602", "150602", "150200"]

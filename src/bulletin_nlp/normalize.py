@@ -50,6 +50,7 @@ class Line:
     newline: int | None  # raw offset of the line's "\n" (or lone "\r"), None at EOF
     width: int  # display columns of the raw content (CJK counts 2)
     had_marker: bool = False
+    indented: bool = False  # opens with two or more spaces, a full-width space or a tab
 
 
 def fold_char(ch: str, prev: str, nxt: str) -> str:
@@ -120,7 +121,9 @@ def _split_lines(raw: str) -> list[Line]:
                 break
             kept, had_marker = kept[: m.start()], True
         text, offsets = _squeeze(pos, kept)
-        lines.append(Line(text, offsets, newline, _width(text), had_marker))
+        lead = len(kept) - len(kept.lstrip())
+        indented = lead >= 2 or kept[:1] in ("\u3000", "\t")
+        lines.append(Line(text, offsets, newline, _width(text), had_marker, indented))
         if newline is None:
             break
         pos = nxt
@@ -197,6 +200,10 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
     widths = sorted(ln.width for ln in lines if ln.text)
     # A line is "full" (so it likely wraps) when it reaches most of the typical width.
     full = 0.75 * widths[len(widths) // 2] if widths else 0
+    # Where only some lines are indented ("　　近日，…"), an indented line opens a
+    # paragraph: it never continues the line before (a headline above it included).
+    body = [ln for ln in lines if ln.text]
+    indents_paragraphs = 0 < sum(ln.indented for ln in body) <= len(body) // 2
     joins = [False] * len(lines)
     prev_i: int | None = None
     para_text = ""
@@ -213,7 +220,7 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
             join = False
             if SOURCE_LINE.match(text) or SOURCE_LINE.match(para_text) or prev.had_marker:
                 join = False
-            elif _ends_terminal(ptext):
+            elif _ends_terminal(ptext) or (indents_paragraphs and line.indented):
                 join = False
             elif blanks == 0:
                 join = ptext[-1] in CLAUSE or prev.width >= full
@@ -254,6 +261,7 @@ def _merge(lines: list[Line], joins: list[bool]) -> list[Line]:
                 line.newline,
                 last.width + line.width,
                 line.had_marker,
+                last.indented,  # a paragraph is indented where it starts
             )
         else:
             if gap is not None:

@@ -25,6 +25,7 @@ from .rules import PatternEntry, load_entries
 
 HEADLINE_MAX = 60
 SECTION_LABEL_MAX = 6
+BYLINE_MAX = 20  # a byline is a short line of its own
 _SENTENCE_END = regex.compile(r"[。！？!?…]+[”’」）)]*")
 
 
@@ -62,11 +63,13 @@ def _paragraphs(doc: Doc) -> list[Para]:
             paras.append(Para(start, end, "toc"))
             continue
         src = pats["source"].search(line)
-        if src and src.start() == 0:
+        if len(line) <= HEADLINE_MAX and "masthead" in pats and pats["masthead"].search(line):
+            paras.append(Para(start, end, "toc"))  # the issue line: no article's text
+        elif src and src.start() == 0:
             paras.append(Para(start, end, "source"))
         elif src:
             paras.append(Para(start, end, "body", source_start=start + src.start()))
-        elif pats["byline"].match(line) and len(line) <= 20:
+        elif pats["byline"].match(line) and len(line) <= BYLINE_MAX:
             paras.append(Para(start, end, "byline"))
         elif (
             len(line) <= HEADLINE_MAX

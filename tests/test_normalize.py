@@ -114,3 +114,19 @@ def test_spans_map_back_to_raw(raw: str, data: st.DataObject) -> None:
 def test_normalization_is_idempotent(raw: str) -> None:
     once = norm(raw)
     assert norm(once) == once
+
+
+def test_an_indented_line_opens_a_paragraph() -> None:
+    """A short headline above an indented paragraph stays its own line (the wide merged
+    paragraph would otherwise make it look like a wrapped line), also when normalized again."""
+    raw = (
+        "鄂尔多斯市东胜区开展社会工作服务\n"
+        "　　6月以来，东胜区民政局引入社会工作服务中心，在5个街道开展儿童关爱服务，直接\n"
+        "服务儿童1800余人次，链接各类资源折合人民币约26万元，服务满意度达到98.5%。\n"
+        "　　东胜区民政局表示，下一步将把项目经验推广到全区所有街道，惠及更多儿童。\n"
+    )
+    text, nmap = normalize(raw)
+    assert text.split("\n")[0] == "鄂尔多斯市东胜区开展社会工作服务"
+    assert "直接服务儿童" in text  # the wrapped line is still joined
+    assert norm(text) == text
+    assert len(nmap) == len(text) and nmap == sorted(nmap)

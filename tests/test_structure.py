@@ -131,3 +131,5 @@ def test_indented_lines_open_paragraphs_and_the_masthead_is_no_article() -> None
         "包头市举办社会工作者职业水平考试考前辅导",
     ]
     assert [f["place"] for f in doc.facts] == ["150602", "150602", "150200"]
+    assert doc.issue_year == 2024  # from the masthead: dates the articles without a year
+    assert [f["year"] for f in doc.facts] == [2024, 2024, 2024]

@@ -53,7 +53,7 @@ class Doc:
     norm: str = ""
     nmap: list[int] = field(default_factory=list)  # nmap[i] = raw offset of norm[i]
     encoding: str = "utf-8"
-    issue_year: int | None = None  # from --issue-date or front matter; last resort for years
+    issue_year: int | None = None  # from --issue-year or the masthead; last resort for years
     paragraphs: list[tuple[int, int]] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)

@@ -50,7 +50,7 @@ class Line:
     newline: int | None  # raw offset of the line's "\n" (or lone "\r"), None at EOF
     width: int  # display columns of the raw content (CJK counts 2)
     had_marker: bool = False
-    indented: bool = False  # opens with two or more spaces, a full-width space or a tab
+    indent: int | None = None  # raw offset of the indentation opening the line, if any
 
 
 def fold_char(ch: str, prev: str, nxt: str) -> str:
@@ -122,8 +122,8 @@ def _split_lines(raw: str) -> list[Line]:
             kept, had_marker = kept[: m.start()], True
         text, offsets = _squeeze(pos, kept)
         lead = len(kept) - len(kept.lstrip())
-        indented = lead >= 2 or kept[:1] in ("\u3000", "\t")
-        lines.append(Line(text, offsets, newline, _width(text), had_marker, indented))
+        indent = pos if text and (lead >= 2 or kept[:1] in ("\u3000", "\t")) else None
+        lines.append(Line(text, offsets, newline, _width(text), had_marker, indent))
         if newline is None:
             break
         pos = nxt
@@ -200,10 +200,6 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
     widths = sorted(ln.width for ln in lines if ln.text)
     # A line is "full" (so it likely wraps) when it reaches most of the typical width.
     full = 0.75 * widths[len(widths) // 2] if widths else 0
-    # Where only some lines are indented ("　　近日，…"), an indented line opens a
-    # paragraph: it never continues the line before (a headline above it included).
-    body = [ln for ln in lines if ln.text]
-    indents_paragraphs = 0 < sum(ln.indented for ln in body) <= len(body) // 2
     joins = [False] * len(lines)
     prev_i: int | None = None
     para_text = ""
@@ -220,7 +216,7 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
             join = False
             if SOURCE_LINE.match(text) or SOURCE_LINE.match(para_text) or prev.had_marker:
                 join = False
-            elif _ends_terminal(ptext) or (indents_paragraphs and line.indented):
+            elif _ends_terminal(ptext):
                 join = False
             elif blanks == 0:
                 join = ptext[-1] in CLAUSE or prev.width >= full
@@ -242,6 +238,23 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
     return joins
 
 
+def _paragraph_breaks(lines: list[Line]) -> list[Line]:
+    """Where only some lines are indented ("　　近日，…"), an indented line opens a
+    paragraph: a blank line is put before it (its "\n" stands for the indentation), so
+    that a headline above it is never read as wrapped into it, now or when the
+    normalized text is normalized again."""
+    body = [ln for ln in lines if ln.text]
+    indented = sum(ln.indent is not None for ln in body)
+    if not 0 < indented <= len(body) // 2:
+        return lines
+    out: list[Line] = []
+    for line in lines:
+        if line.indent is not None and out and out[-1].text:
+            out.append(Line("", [], line.indent, 0))
+        out.append(line)
+    return out
+
+
 def _merge(lines: list[Line], joins: list[bool]) -> list[Line]:
     """Apply join decisions: wrapped lines become one logical line; at most one blank
     line is kept between logical lines, so the result reads as normalized text would."""
@@ -261,7 +274,6 @@ def _merge(lines: list[Line], joins: list[bool]) -> list[Line]:
                 line.newline,
                 last.width + line.width,
                 line.had_marker,
-                last.indented,  # a paragraph is indented where it starts
             )
         else:
             if gap is not None:
@@ -278,7 +290,7 @@ def normalize(raw: str) -> tuple[str, list[int]]:
     Joining is repeated until no line joins any more, so normalizing the output again
     changes nothing (idempotence).
     """
-    lines = _merge(_split_lines(raw), [])
+    lines = _paragraph_breaks(_merge(_split_lines(raw), []))
     while True:
         joins = _join_decisions(lines)
         if not any(joins):

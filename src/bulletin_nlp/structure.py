@@ -63,8 +63,12 @@ def _paragraphs(doc: Doc) -> list[Para]:
             paras.append(Para(start, end, "toc"))
             continue
         src = pats["source"].search(line)
-        if len(line) <= HEADLINE_MAX and "masthead" in pats and pats["masthead"].search(line):
+        issue = pats["masthead"].search(line) if "masthead" in pats else None
+        if issue is not None and len(line) <= HEADLINE_MAX:
             paras.append(Para(start, end, "toc"))  # the issue line: no article's text
+            year = issue.groupdict().get("year")
+            if year and doc.issue_year is None:  # front matter, as --issue-year would say
+                doc.issue_year = int(year)
         elif src and src.start() == 0:
             paras.append(Para(start, end, "source"))
         elif src:

@@ -319,6 +319,12 @@ _NAMED = frozenset({"INITIATIVE", "DOCUMENT", "ORG"})
 _MASK = "\u25a1"  # □: same length, so offsets stay valid
 
 
+# What may stand before a date that opens a clause: spaces and opening quotes, after
+# the start of the sentence or the end of a clause.
+_OPENERS = " \u3000“‘\"'"
+_CLAUSE_ENDS = "，,：:；;"
+
+
 def _frames(text: str, lo: int, d: Hit, rules: FactRules) -> bool:
     """Whether date ``d`` stands as a clause of its own (``2022年，…``, ``据介绍，2023年，…``):
     then it sets the time of everything its sentence (from ``lo``) reports after it."""
@@ -347,12 +353,6 @@ def _without_names(text: str, kept: list[Hit], rules: FactRules) -> str:
     for pattern in rules.not_target:
         out = pattern.sub(lambda m: _MASK * len(m.group()), out)
     return out
-
-
-# What may stand before a date that opens a clause: spaces and opening quotes, after
-# the start of the sentence or the end of a clause.
-_OPENERS = " \u3000“‘\"'"
-_CLAUSE_ENDS = "，,：:；;"
 
 
 def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
@@ -447,8 +447,8 @@ def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
                 text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in rules.period
             )
             # Outside the clause only a deadline ("到2025年，…"), an as-of date
-            # ("截至2022年底，…"), a period ("“十三五”时期，…") or a frame (below)
-            # before the figure counts.
+            # ("截至2022年底，…"), a period ("“十三五”时期，…") or a date standing as
+            # its own clause (:func:`_frames`) before the figure counts.
             if not in_clause and not (
                 d.end <= q.start and (is_target or as_of or period or _frames(text, lo, d, rules))
             ):

@@ -519,8 +519,8 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     from .extract.person import load_rules as person_rules
 
     text = doc.norm
-    org_at_end = {h.end: h for h in kept if h.type == "ORG"}
     org_hits = [h for h in kept if h.type == "ORG"]
+    org_at_end = {h.end: h for h in org_hits}
     titles = person_rules().titles
 
     def orgs_before(article: int, pos: int) -> list[Hit]:
@@ -551,10 +551,12 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
             if org_hit is None:
                 # An organization may end inside the title (街道党工委|书记 read as
                 # 党工委书记): the role is the rest of the title.
-                inner = next((k for k in range(int(e) - 1, int(s), -1) if k in org_at_end), None)
-                rest = text[inner : int(e)] if inner is not None else ""
-                if inner is not None and org_at_end[inner].start < int(s) and rest in titles:
-                    org_hit, role = org_at_end[inner], rest
+                for k in range(int(e) - 1, int(s), -1):
+                    inner = org_at_end.get(k)
+                    if inner is not None:
+                        if inner.start < int(s) and text[k : int(e)] in titles:
+                            org_hit, role = inner, text[k : int(e)]
+                        break
             if org_hit is not None:
                 current = str(org_hit.norm)
             elif i == 0 and current is None:

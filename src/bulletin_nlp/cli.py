@@ -512,6 +512,46 @@ def eval_cmd(
 
 
 @main.group()
+def gold() -> None:
+    """Write and compile gold annotations (FACTS.md "Gold format")."""
+
+
+@gold.command("compile")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--corpus", "corpus_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder of the bulletins (default: the folder above GOLD_DIR).")
+def gold_compile(gold_dir: str, corpus_dir: str | None) -> None:
+    """Resolve every YAML gold in GOLD_DIR to raw offsets and write the JSON beside it.
+
+    Example: bulletin-nlp gold compile corpus/realworld/dev/gold
+    """
+    from .gold import compile_folder
+
+    try:
+        written = compile_folder(gold_dir, corpus_dir)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{len(written)} gold files compiled")
+
+
+@gold.command("draft")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", default=None, help="The source address, kept in the gold file.")
+def gold_draft(path: str, url: str | None) -> None:
+    """Print a YAML gold draft of PATH from the pipeline's output, to correct by hand.
+
+    Example: bulletin-nlp gold draft corpus/realworld/dev/rw001.txt --url https://...
+    """
+    from .gold import draft_gold
+
+    try:
+        click.echo(draft_gold(path, url), nl=False)
+    except BulletinError as exc:
+        _fail(exc)
+
+
+@main.group()
 def rules() -> None:
     """Work with the rule files in rules/."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 GOLD = CORPUS / "gold"
 CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
+
+
+def _samples() -> Path:
+    """A folder holding only the five sample bulletins: ``corpus/`` also holds the
+    real-world evaluation set, which tests that ingest "the corpus" do not mean."""
+    folder = Path(tempfile.mkdtemp(prefix="bulletin-samples-"))
+    atexit.register(shutil.rmtree, folder, True)
+    for path in CORPUS_FILES:
+        shutil.copy2(path, folder / path.name)
+    return folder
+
+
+SAMPLES = _samples()
 
 
 @pytest.fixture(scope="session")

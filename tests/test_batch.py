@@ -21,7 +21,7 @@ from bulletin_nlp.normalize import normalize
 from bulletin_nlp.rules import ruleset_version
 from bulletin_nlp.segment import TokenBounds, tokenize
 
-from .conftest import CORPUS, CORPUS_FILES
+from .conftest import CORPUS_FILES, SAMPLES
 
 TABLES = ("documents", "articles", "sentences", "mentions", "facts", "roles", "entities")
 
@@ -57,7 +57,7 @@ def _fresh_ruleset_version() -> None:
 @pytest.fixture(scope="module")
 def serial_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("serial") / "serial.db"
-    ingest([CORPUS], db)
+    ingest([SAMPLES], db)
     return db
 
 
@@ -89,9 +89,9 @@ def test_lazy_bounds_edge_cases(text: str) -> None:
 
 def test_two_workers_store_exactly_what_one_does(tmp_path: Path, serial_db: Path) -> None:
     db = tmp_path / "par.db"
-    result = ingest([CORPUS], db, workers=2)
+    result = ingest([SAMPLES], db, workers=2)
     assert not result.failed
-    assert sorted(result.processed) == sorted(str(p) for p in CORPUS_FILES)
+    assert sorted(result.processed) == sorted(str(SAMPLES / p.name) for p in CORPUS_FILES)
     assert _snapshot(db) == _snapshot(serial_db)
 
 
@@ -116,11 +116,11 @@ def test_runs_table_records_each_run(tmp_path: Path) -> None:
 
 def test_unchanged_files_are_skipped_without_loading_the_pipeline(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
-    ingest([CORPUS], db)
+    ingest([SAMPLES], db)
     code = (
         "import sys\n"
         "from bulletin_nlp.ingest import ingest\n"
-        f"r = ingest([{str(CORPUS)!r}], {str(db)!r})\n"
+        f"r = ingest([{str(SAMPLES)!r}], {str(db)!r})\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'spacy')"
         " or m in ('bulletin_nlp.pipeline', 'bulletin_nlp.extract.date', 'sqlite_utils'))\n"
         "print(len(r.skipped), len(r.processed), heavy)\n"
@@ -133,11 +133,11 @@ def test_cli_rerun_of_an_unchanged_corpus_stays_light(tmp_path: Path) -> None:
     """The weekly re-run of an archive: no pipeline, and not even pydantic (a third of
     such a run's time went into importing it)."""
     db = tmp_path / "s.db"
-    ingest([CORPUS], db)
+    ingest([SAMPLES], db)
     code = (
         "import sys\n"
         "from bulletin_nlp.cli import main\n"
-        f"sys.argv = ['bulletin-nlp', 'ingest', {str(CORPUS)!r}, '--db', {str(db)!r}]\n"
+        f"sys.argv = ['bulletin-nlp', 'ingest', {str(SAMPLES)!r}, '--db', {str(db)!r}]\n"
         "try:\n"
         "    main()\n"
         "finally:\n"
@@ -180,7 +180,7 @@ def test_changed_ruleset_reextracts_everything(
     from bulletin_nlp.rules import rules_dir
 
     db = tmp_path / "v.db"
-    ingest([CORPUS], db)
+    ingest([SAMPLES], db)
     rules = tmp_path / "rules"
     shutil.copytree(rules_dir(), rules)
     with (rules / "date.yaml").open("a", encoding="utf-8") as fh:
@@ -188,7 +188,7 @@ def test_changed_ruleset_reextracts_everything(
     monkeypatch.setenv("BULLETIN_NLP_RULES", str(rules))
     ruleset_version.cache_clear()
     try:
-        result = ingest([CORPUS], db)
+        result = ingest([SAMPLES], db)
         assert len(result.processed) == 5 and not result.skipped
         new = _snapshot(db)
     finally:
@@ -298,7 +298,7 @@ def test_dask_cluster_stores_exactly_what_one_worker_does(tmp_path: Path, serial
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
         db = tmp_path / "dask.db"
-        stats, counts = run_batch([CORPUS], db, dask=cluster.scheduler_address)
+        stats, counts = run_batch([SAMPLES], db, dask=cluster.scheduler_address)
     assert len(stats.processed) == 5 and not stats.failed
     assert counts["documents"] == 5
     assert _snapshot(db) == _snapshot(serial_db)

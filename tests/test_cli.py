@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bulletin_nlp.cli import main
 
-from .conftest import CORPUS
+from .conftest import CORPUS, SAMPLES
 
 
 def test_extract_json_prints_one_line_per_file() -> None:
@@ -28,7 +28,7 @@ def test_extract_json_prints_one_line_per_file() -> None:
 def test_ingest_then_search(tmp_path: Path) -> None:
     db = str(tmp_path / "x.db")
     runner = CliRunner()
-    result = runner.invoke(main, ["ingest", str(CORPUS), "--db", db])
+    result = runner.invoke(main, ["ingest", str(SAMPLES), "--db", db])
     assert result.exit_code == 0, result.output
     assert "5 documents, 16 articles" in result.output
     result = runner.invoke(main, ["search", "社工", "--db", db, "--limit", "3"])

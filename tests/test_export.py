@@ -18,7 +18,7 @@ from bulletin_nlp.export import COLUMNS, write_csv, write_jsonl
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.store import Store
 
-from .conftest import CORPUS
+from .conftest import CORPUS, SAMPLES
 
 FILTERS = [
     [],
@@ -33,7 +33,7 @@ FILTERS = [
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("export") / "bulletins.db"
-    assert not ingest([CORPUS], path).failed
+    assert not ingest([SAMPLES], path).failed
     return str(path)
 
 

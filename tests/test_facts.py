@@ -17,7 +17,7 @@ from bulletin_nlp.pipeline import process_text
 from bulletin_nlp.rules import load_entries
 from bulletin_nlp.store import Store, place_prefix
 
-from .conftest import CORPUS, GOLD
+from .conftest import CORPUS, GOLD, SAMPLES
 
 
 def facts_of(text: str) -> list[dict]:
@@ -120,7 +120,7 @@ def test_dev_gold_fact_scores_above_floor() -> None:
 @pytest.fixture()
 def corpus_db(tmp_path: Path) -> Path:
     db = tmp_path / "c.db"
-    ingest([CORPUS], db)
+    ingest([SAMPLES], db)
     return db
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from bulletin_nlp.doc import Doc
 from bulletin_nlp.ingest import ingest
 
-from .conftest import CORPUS
+from .conftest import SAMPLES
 
 
 def test_every_mention_reproduces_raw(corpus_docs: dict[str, Doc]) -> None:
@@ -19,7 +19,7 @@ def test_every_mention_reproduces_raw(corpus_docs: dict[str, Doc]) -> None:
 
 
 def test_every_stored_span_reproduces_raw(db_path: Path) -> None:
-    ingest([CORPUS], db_path)
+    ingest([SAMPLES], db_path)
     conn = sqlite3.connect(db_path)
     raws = dict(conn.execute("select id, raw from documents"))
     assert len(raws) == 5
@@ -35,7 +35,7 @@ def test_every_stored_span_reproduces_raw(db_path: Path) -> None:
 
 
 def test_every_stored_fact_points_at_its_figure(db_path: Path) -> None:
-    ingest([CORPUS], db_path)
+    ingest([SAMPLES], db_path)
     conn = sqlite3.connect(db_path)
     raws = dict(conn.execute("select id, raw from documents"))
     mentions = {

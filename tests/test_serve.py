@@ -23,7 +23,7 @@ from bulletin_nlp.errors import BulletinError
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.store import Store
 
-from .conftest import CORPUS
+from .conftest import CORPUS, SAMPLES
 
 CJK = "\u4e00-\u9fff"
 
@@ -32,7 +32,7 @@ CJK = "\u4e00-\u9fff"
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The sample corpus, ingested and prepared for serving."""
     path = tmp_path_factory.mktemp("serve") / "bulletins.db"
-    assert not ingest([CORPUS], path).failed
+    assert not ingest([SAMPLES], path).failed
     s = Store.open_existing(path)
     serve.prepare(s)
     return s
@@ -283,7 +283,7 @@ def _get(url: str) -> str:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
     """`bulletin-nlp serve` running on a free port over its own copy of the corpus."""
     path = tmp_path_factory.mktemp("live") / "bulletins.db"
-    assert not ingest([CORPUS], path).failed
+    assert not ingest([SAMPLES], path).failed
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bulletin_nlp.cli", "serve", "--db", str(path), "--port", str(port)],

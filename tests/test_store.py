@@ -11,7 +11,7 @@ from bulletin_nlp.errors import StoreError
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.store import Store, bigrams, fts_query
 
-from .conftest import CORPUS
+from .conftest import SAMPLES
 
 
 @pytest.mark.parametrize(
@@ -51,10 +51,10 @@ def _ids(db: Path) -> dict[str, list[str]]:
 
 
 def test_ingest_twice_changes_nothing(db_path: Path) -> None:
-    first = ingest([CORPUS], db_path)
+    first = ingest([SAMPLES], db_path)
     assert first.counts["documents"] == 5 and len(first.processed) == 5
     ids = _ids(db_path)
-    second = ingest([CORPUS], db_path)
+    second = ingest([SAMPLES], db_path)
     assert second.skipped and not second.processed
     assert second.counts == first.counts
     assert _ids(db_path) == ids
@@ -73,21 +73,21 @@ def test_changed_file_replaces_its_rows(db_path: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("query", ["2022年", "到2025年", "报名", "73.7万", "浚县"])
 def test_search_finds_what_the_text_holds(db_path: Path, query: str) -> None:
-    ingest([CORPUS], db_path)
+    ingest([SAMPLES], db_path)
     rows = Store.open(db_path).search(query, limit=500)
     assert rows
     assert all(query in "".join(r["text"].split()) for r in rows)
 
 
 def test_search_two_characters(db_path: Path) -> None:
-    ingest([CORPUS], db_path)
+    ingest([SAMPLES], db_path)
     rows = Store.open(db_path).search("社工", limit=500)
     assert len(rows) > 50
     assert all("社工" in r["text"].replace("\n", "").replace(" ", "") for r in rows)
 
 
 def test_search_finds_text_broken_across_lines(db_path: Path) -> None:
-    ingest([CORPUS], db_path)
+    ingest([SAMPLES], db_path)
     rows = Store.open(db_path).search("社会组织为载体")
     assert len(rows) == 1
     assert "社会\n\n组织" in rows[0]["text"]

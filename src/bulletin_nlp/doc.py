@@ -30,6 +30,7 @@ class Article:
     headline_span: tuple[int, int] | None = None
     source: str | None = None
     source_span: tuple[int, int] | None = None
+    dateline_span: tuple[int, int] | None = None  # where the report was filed (新华社北京…电)
     year: int | None = None  # set by the date stage: the year the article speaks of
     place: str | None = None  # adcode of the article's main place, set by the place stage
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import regex
 
+from .layout_cues import layout_cues
+
 WHITESPACE = frozenset(" \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff\f\v")
 # Sentence-final punctuation: a line ending in one of these never continues on the next.
 TERMINAL = frozenset("。！？!?…")
@@ -33,11 +35,10 @@ _FOLDABLE_RE = regex.compile(
 # Spaces inside markers: every character normalization drops (zero-width ones too), so
 # a marker hidden by a BOM or U+200B is still one and a second pass finds nothing new.
 _S = r"[\s" + regex.escape("".join(sorted(WHITESPACE))) + "]"
-PAGE_MARKER = regex.compile(rf"(?:^|{_S}+)(?:第{_S}*)?\d{{1,3}}{_S}*版{_S}*$")
+PAGE_MARKER = regex.compile(rf"(?:^|{_S}+)(?:第{_S}*)?[A-Z]?\d{{1,3}}{_S}*版{_S}*$")
 PAGE_NUMBER_LINE = regex.compile(
     rf"^{_S}*(?:[-—－]{_S}*\d{{1,3}}{_S}*[-—－]|第{_S}*\d{{1,3}}{_S}*页){_S}*$"
 )
-SOURCE_LINE = regex.compile(r"^[（(]据")
 _MARKER_WORD = "版"  # every PAGE_MARKER match holds it
 
 
@@ -166,8 +167,15 @@ def _squeeze(base: int, text: str) -> tuple[str, list[int]]:
 
 
 def _ends_terminal(text: str) -> bool:
+    """A sentence ends the line, or a source closes it (``…12家。（据《XX日报》）``)."""
     core = text.rstrip("”’）)」』")
-    return bool(core) and core[-1] in TERMINAL
+    if core and core[-1] in TERMINAL:
+        return True
+    return text[-1:] in "）)稿" and layout_cues()["source"].search(text) is not None
+
+
+def _opens_source(text: str) -> bool:
+    return layout_cues()["source_open"].match(text) is not None
 
 
 def _crosses_word(left: str, right: str) -> bool:
@@ -197,9 +205,11 @@ def _block_is_body(lines: list[Line], start: int, window: int = 0) -> bool:
 
 def _join_decisions(lines: list[Line]) -> list[bool]:
     """For each line, whether it continues the previous non-blank line (a wrap)."""
+    # A line is "full" (so it likely wraps) when it reaches most of the typical width of
+    # body lines, taken as the upper quartile: on a page of one-line paragraphs the
+    # headlines and source lines, however many, must not set the measure.
     widths = sorted(ln.width for ln in lines if ln.text)
-    # A line is "full" (so it likely wraps) when it reaches most of the typical width.
-    full = 0.75 * widths[len(widths) // 2] if widths else 0
+    full = 0.75 * widths[3 * len(widths) // 4] if widths else 0
     joins = [False] * len(lines)
     prev_i: int | None = None
     para_text = ""
@@ -214,7 +224,12 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
             prev = lines[prev_i]
             ptext = prev.text
             join = False
-            if SOURCE_LINE.match(text) or SOURCE_LINE.match(para_text) or prev.had_marker:
+            if (
+                _opens_source(text)
+                or _opens_source(para_text)
+                or prev.had_marker
+                or layout_cues()["news_opening"].match(text)
+            ):
                 join = False
             elif _ends_terminal(ptext):
                 join = False

@@ -15,13 +15,12 @@ reader does:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
 
 from .doc import Article, Doc, Sentence
+from .layout_cues import layout_cues
 from .normalize import PAGE_MARKER
-from .rules import PatternEntry, load_entries
 
 HEADLINE_MAX = 60
 SECTION_LABEL_MAX = 6
@@ -37,14 +36,8 @@ class Para:
     source_start: int | None = None  # a body paragraph ending in an inline source
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> dict[str, regex.Pattern[str]]:
-    _version, entries = load_entries("structure", PatternEntry)
-    return {e.id.split(".", 1)[1]: regex.compile(e.pattern) for e in entries}
-
-
 def _paragraphs(doc: Doc) -> list[Para]:
-    pats = _patterns()
+    pats = layout_cues()
     paras: list[Para] = []
     blocks: list[int] = []  # block number of each paragraph (blocks are split by blank lines)
     block = 0
@@ -70,11 +63,14 @@ def _paragraphs(doc: Doc) -> list[Para]:
             if year and doc.issue_year is None:  # front matter, as --issue-year would say
                 doc.issue_year = int(year)
         elif src and src.start() == 0:
+            # A bracketed reporter line is a byline where it opens an article (see analyze).
             paras.append(Para(start, end, "source"))
         elif src:
             paras.append(Para(start, end, "body", source_start=start + src.start()))
         elif pats["byline"].match(line) and len(line) <= BYLINE_MAX:
             paras.append(Para(start, end, "byline"))
+        elif pats["subheading"].match(line) and len(line) <= HEADLINE_MAX and "。" not in line:
+            paras.append(Para(start, end, "subheading"))
         elif (
             len(line) <= HEADLINE_MAX
             and "。" not in line
@@ -96,7 +92,7 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _headline_text(doc: Doc, paras: list[Para]) -> str:
-    prefix = _patterns()["headline_prefix"]
+    prefix = layout_cues()["headline_prefix"]
     lines = [prefix.sub("", doc.norm[p.start : p.end]) for p in paras]
     # A short label directly above a headline names the section, not the article.
     if len(lines) > 1 and len(lines[0]) <= SECTION_LABEL_MAX:
@@ -107,7 +103,7 @@ def _headline_text(doc: Doc, paras: list[Para]) -> str:
 def analyze(doc: Doc) -> Doc:
     """Fill ``doc.paragraphs``, ``doc.articles`` and ``doc.sentences``."""
     paras = _paragraphs(doc)
-    dateline = _patterns()["dateline"]
+    dateline = layout_cues()["dateline"]
     doc.paragraphs = [(p.start, p.end) for p in paras]
     source_after = [False] * (len(paras) + 1)
     for i in range(len(paras) - 1, -1, -1):
@@ -130,11 +126,28 @@ def analyze(doc: Doc) -> Doc:
                 return p
         return None
 
+    news_opening = layout_cues()["news_opening"]
     lead_heads: dict[int, list[int]] = {}
     cur: dict | None = None
     for i, p in enumerate(paras):
         if p.kind == "toc":
             continue
+        if p.kind == "subheading":
+            if cur is not None and not cur["closed"]:
+                owner[i] = len(groups) - 1
+                cur["body"].append(i)
+                continue
+            p.kind = "headline"  # a numbered line opening an article is its headline
+        if p.kind == "source" and (cur is None or cur["closed"] or not cur["body"]):
+            p.kind = "byline"  # a reporter line under a headline, not an article's end
+        if (
+            p.kind == "body"
+            and cur is not None
+            and cur["body"]
+            and not cur["closed"]
+            and news_opening.match(doc.norm[p.start : p.end])
+        ):
+            cur["closed"] = True  # a news item's own opening (本报讯, …电) starts another
         if p.kind == "headline":
             if cur is None or cur["closed"]:
                 pending.append(i)
@@ -195,6 +208,7 @@ def analyze(doc: Doc) -> Doc:
         members = spans + [h for h in head if spans and h.end <= spans[-1].end]
         members = members or head or [paras[k] for k in grp["byline"]]
         art = Article(start=min(p.start for p in members), end=max(p.end for p in members))
+        art.dateline_span = _dateline_place(doc, [paras[k] for k in grp["body"]])
         if head:
             art.headline = _headline_text(doc, head)
             art.headline_span = (head[0].start, head[-1].end)
@@ -207,6 +221,16 @@ def analyze(doc: Doc) -> Doc:
         doc.articles.append(Article(start=0, end=len(doc.norm)))
     _sentences(doc, paras, owner)
     return doc
+
+
+def _dateline_place(doc: Doc, body: list[Para]) -> tuple[int, int] | None:
+    """The span of the place a dateline names (新华社北京3月5日电: 北京), if the
+    article's first paragraph opens with one."""
+    if not body:
+        return None
+    first = body[0]
+    m = layout_cues()["dateline_place"].match(doc.norm, first.start, first.end)
+    return (m.start("where"), m.end("where")) if m else None
 
 
 def _place_stranded(
@@ -265,6 +289,8 @@ def _sentences(doc: Doc, paras: list[Para], owner: list[int]) -> None:
     doc.sentences = []
     last = 0
     for pi, p in enumerate(paras):
+        if p.kind == "toc":
+            continue  # a masthead or table of contents is no article's text
         art = owner[pi] if owner[pi] >= 0 else last
         last = art
         text = doc.norm[p.start : p.end]

@@ -163,7 +163,7 @@ def row(**fields: Any) -> dict[str, Any]:
         "evidence_start": 0,
         "evidence_end": 8,
         "review_status": "unreviewed",
-        "rule_id": "facts.metric.item",
+        "rule_id": "facts.metric.list_item",
         "sentence_id": None,
     }
     return {**base, **fields}

@@ -40,7 +40,7 @@ from .store import Store, stable_id
 
 FIRST_YEAR = 1980
 YEARS_AHEAD = 15
-INHERIT_RULE = "facts.metric.inherit"
+INHERIT_RULE = "facts.metric.breakdown_inherit"
 # Relative slack on top of rounding, for figures computed in floating point.
 _EPS = 1e-12
 
@@ -85,8 +85,8 @@ def check_rules() -> CheckRules:
         share_metrics=frozenset(words["share_metrics"]),
         growth_metrics=frozenset(words["growth_metrics"]),
         open_over=tuple(words["open_over"]),
-        breakdown=facts.breakdown,
-        scope=tuple(facts.scope),
+        breakdown=facts.words("breakdown"),
+        scope=tuple(facts.scope()),
         labels={m.id: m.label for m in facts.metrics},
     )
 

@@ -1,0 +1,186 @@
+"""What a field resolver sees of a figure: its clause, list item, sentence, paragraph and
+article, and per-document indexes of the mentions around it (built once per document).
+
+Nothing here crosses an article boundary: every lookup of places, dates and
+organizations is bounded by the figure's own article.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..doc import Article, Doc
+from ..spans import Hit
+from .vocab import FactRules, MetricEntry
+
+NATIONAL = "100000"
+CLAUSE_STOPS = "，。；！？：\n"
+_MASK = "\u25a1"  # □: same length, so offsets stay valid
+# Mentions whose words are names, not cues (计划 in 童伴计划, 将 in a title).
+_NAMED = frozenset({"INITIATIVE", "DOCUMENT", "ORG"})
+
+
+def segment(text: str, lo: int, hi: int, start: int, end: int, stops: str) -> tuple[int, int]:
+    """The run around ``[start, end)`` inside ``[lo, hi)`` bounded by any of ``stops``."""
+    s = start
+    while s > lo and text[s - 1] not in stops:
+        s -= 1
+    e = end
+    while e < hi and text[e] not in stops:
+        e += 1
+    return s, e
+
+
+class ByStart:
+    """Hits of one type sorted by start (stably), for lookups by position."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = sorted(hits, key=lambda h: h.start)
+        self.starts = [h.start for h in self.hits]
+
+    def nearest_before(self, pos: int, lo: int) -> Hit | None:
+        """The hit inside [lo, pos) that starts last; of a tie, the first in list order."""
+        best = None
+        i = bisect_right(self.starts, pos) - 1
+        while i >= 0 and self.starts[i] >= lo:
+            if best is not None and self.starts[i] < best.start:
+                break
+            if self.hits[i].end <= pos:
+                best = self.hits[i]  # lower indices of the same start come first
+            i -= 1
+        return best
+
+    def within(self, lo: int, hi: int) -> list[Hit]:
+        """Hits starting inside [lo, hi), in order."""
+        return self.hits[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
+
+    def index_of(self, hit: Hit) -> int:
+        """The position of ``hit`` (the first equal one, as list.index finds it)."""
+        i = bisect_left(self.starts, hit.start)
+        while self.hits[i] != hit:
+            i += 1
+        return i
+
+
+@dataclass
+class Figure:
+    """One QUANTITY hit and the spans around it, in normalized offsets."""
+
+    hit: Hit
+    unit: str
+    norm: dict[str, Any]
+    sentence: tuple[int, int]
+    clause: tuple[int, int]
+    item: tuple[int, int]  # the list item (between 、) inside the clause
+    paragraph: tuple[int, int]
+    article_index: int
+    article: Article | None
+    resolved: dict[str, Any] = field(default_factory=dict)  # fields decided so far
+    memo: dict[str, Any] = field(default_factory=dict)  # per-figure results steps share
+
+    @property
+    def start(self) -> int:
+        return self.hit.start
+
+    @property
+    def end(self) -> int:
+        return self.hit.end
+
+
+class DocContext:
+    """Per-document indexes and the running state the resolvers share."""
+
+    def __init__(self, doc: Doc, kept: list[Hit], rules: FactRules) -> None:
+        self.doc = doc
+        self.text = doc.norm
+        self.kept = kept
+        self.rules = rules
+        by_type: dict[str, list[Hit]] = {}
+        for h in kept:
+            by_type.setdefault(h.type, []).append(h)
+        self.by_type = by_type
+        # A dateline's place is where the report was filed, never a frame for figures.
+        filed = [a.dateline_span for a in doc.articles if a.dateline_span]
+        self.places = [
+            h for h in by_type.get("PLACE", []) if not any(s <= h.start < e for s, e in filed)
+        ]
+        self.place_index = ByStart(self.places)
+        self.org_index = ByStart(by_type.get("ORG", []))
+        self.date_index = ByStart(by_type.get("DATE", []))
+        self.previous: list[tuple[Figure, MetricEntry | None]] = []  # figures so far
+        self.last_actual_year: dict[int, int] = {}  # article -> year of its last result
+        self.cache: dict[Any, Any] = {}
+
+    def article_bounds(self, fig: Figure) -> tuple[int, int]:
+        """The figure's article, headline included, in normalized offsets."""
+        art = fig.article
+        if art is None:
+            return 0, len(self.text)
+        start = art.start
+        if art.headline_span is not None:
+            start = min(start, art.headline_span[0])
+        return start, max(art.end, fig.end)
+
+    @cached_property
+    def plain(self) -> str:
+        """The text with named mentions and ``not_target`` phrases blanked out."""
+        chars = list(self.text)
+        for h in self.kept:
+            if h.type in _NAMED:
+                chars[h.start : h.end] = _MASK * (h.end - h.start)
+        out = "".join(chars)
+        for pattern in self.rules.patterns("not_target"):
+            out = pattern.sub(lambda m: _MASK * len(m.group()), out)
+        return out
+
+    def figure(self, q: Hit) -> Figure:
+        """The :class:`Figure` of QUANTITY hit ``q``."""
+        doc = self.doc
+        norm = q.norm if isinstance(q.norm, dict) else {}
+        sent = doc.sentence_at(q.start)
+        lo, hi = (sent.start, sent.end) if sent else (0, len(self.text))
+        cs, ce = segment(self.text, lo, hi, q.start, q.end, CLAUSE_STOPS)
+        item = segment(self.text, cs, ce, q.start, q.end, "、")
+        para = self._paragraph(q.start)
+        art_index = doc.article_index(q.start) if doc.articles else 0
+        art = doc.articles[art_index] if doc.articles else None
+        return Figure(
+            hit=q,
+            unit=str(norm.get("unit", "")),
+            norm=norm,
+            sentence=(lo, hi),
+            clause=(cs, ce),
+            item=item,
+            paragraph=para,
+            article_index=art_index,
+            article=art,
+        )
+
+    def _paragraph(self, pos: int) -> tuple[int, int]:
+        paras = self.doc.paragraphs
+        starts = self.cache.get("para_starts")
+        if starts is None:
+            starts = self.cache["para_starts"] = [p[0] for p in paras]
+        i = bisect_right(starts, pos) - 1
+        if i >= 0 and paras[i][0] <= pos <= paras[i][1]:
+            return paras[i]
+        return (pos, pos)
+
+
+Step = Callable[[Figure, DocContext], Any]
+
+
+def run_steps(
+    field_name: str, registry: dict[str, Step], fig: Figure, ctx: DocContext
+) -> tuple[Any, str | None]:
+    """Try the field's steps in the precedence ``rules/facts.yaml`` gives; the first
+    that returns a value decides. Returns (value, step name) or (None, None)."""
+    for name in ctx.rules.precedence[field_name]:
+        value = registry[name](fig, ctx)
+        if value is not None:
+            return value, name
+    return None, None

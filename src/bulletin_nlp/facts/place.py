@@ -1,0 +1,94 @@
+"""The place of a figure (an adcode), from the places ``facts.precedence.place`` lists,
+first match wins.
+
+Steps:
+- ``clause_place``: the place named last before the figure in its clause; a list of
+  places (``王庄镇、小河镇、上乐村镇``) gives their common ancestor;
+- ``scope_word``: a scope word before the figure in its clause (``全国`` → the nation,
+  ``全市`` → the article's place);
+- ``sentence_place``: the place named last before the figure in its sentence;
+- ``article_place``: the article's place (the nation when the article speaks of 全国
+  more often than of its own place).
+"""
+
+from __future__ import annotations
+
+from ..spans import Hit
+from .context import NATIONAL, DocContext, Figure, Step
+
+
+def adcode(hit: Hit) -> str | None:
+    return str(hit.norm.get("adcode")) if isinstance(hit.norm, dict) else None
+
+
+def common_ancestor(codes: list[str]) -> str:
+    """The lowest place containing every adcode (``100000`` for different provinces)."""
+    first = codes[0]
+    if all(c == first for c in codes):
+        return first
+    if all(c[:4] == first[:4] for c in codes):
+        return first[:4] + "00"
+    if all(c[:2] == first[:2] for c in codes):
+        return first[:2] + "0000"
+    return NATIONAL
+
+
+def list_place(ctx: DocContext, hit: Hit) -> str | None:
+    """The place of a figure whose nearest place is ``hit``: when ``hit`` ends a list
+    (``王庄镇、小河镇、上乐村镇``) the figure covers them all, so their common ancestor."""
+    text = ctx.text
+    ordered = ctx.place_index.hits
+    i = ctx.place_index.index_of(hit)
+    members = [hit]
+    while i > 0 and text[ordered[i - 1].end : ordered[i].start] in ("、", "和", "及", "与", "，"):
+        i -= 1
+        members.append(ordered[i])
+    codes = [c for c in (adcode(h) for h in members) if c]
+    return common_ancestor(codes) if codes else None
+
+
+def article_place(fig: Figure, ctx: DocContext) -> str | None:
+    """The article's place, or the nation when the article speaks of 全国 more often than
+    of its own main place (a national report that mentions one province in passing)."""
+    art = fig.article
+    if art is None:
+        return None
+    key = ("article_place", fig.article_index)
+    if key in ctx.cache:
+        return ctx.cache[key]  # type: ignore[no-any-return]
+    text = ctx.text
+    nation_words = [w for w, scope in ctx.rules.scope().items() if scope == "nation"]
+    nation = sum(text.count(w, art.start, art.end) for w in nation_words)
+    own = sum(1 for h in ctx.place_index.within(art.start, art.end) if adcode(h) == art.place)
+    place = NATIONAL if nation and nation > own else art.place
+    ctx.cache[key] = place
+    return place
+
+
+def _clause_place(fig: Figure, ctx: DocContext) -> str | None:
+    hit = ctx.place_index.nearest_before(fig.start, fig.clause[0])
+    return list_place(ctx, hit) if hit is not None else None
+
+
+def _scope_word(fig: Figure, ctx: DocContext) -> str | None:
+    head = ctx.text[fig.clause[0] : fig.start]
+    scopes = ctx.rules.scope()
+    word = next((w for w in scopes if w in head), None)
+    if word is None:
+        return None
+    if scopes[word] == "nation":
+        return NATIONAL
+    return fig.article.place if fig.article else None
+
+
+def _sentence_place(fig: Figure, ctx: DocContext) -> str | None:
+    hit = ctx.place_index.nearest_before(fig.start, fig.sentence[0])
+    return list_place(ctx, hit) if hit is not None else None
+
+
+STEPS: dict[str, Step] = {
+    "clause_place": _clause_place,
+    "scope_word": _scope_word,
+    "sentence_place": _sentence_place,
+    "article_place": article_place,
+}

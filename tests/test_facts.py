@@ -40,7 +40,7 @@ _DATED = "2023年6月12日，广州市民政局召开会议。"
         # In a dated article: a year that opens the sentence (or stands as a clause of
         # its own) dates every figure of it, not only its own clause.
         (_DATED + "2022年，广州市共发放养老服务补贴2.6亿元，惠及老年人12.8万人。", "beneficiaries", 128000, 2022, "actual"),
-        (_DATED + "2022年全年，全市社会组织总数达到1.6万家。", "other", 16000, 2022, "actual"),
+        (_DATED + "2022年全年，全市社会组织总数达到1.6万家。", "social_organizations", 16000, 2022, "actual"),
         (_DATED + "据统计，2022年，全市共发放帮扶资金60万元。", "funding", 600000, 2022, "actual"),
         # "Since 2022" is no frame: the figure is a stock as of the article.
         (_DATED + "2022年以来，全市累计配备社会工作者1260余名。", "station_social_workers", 1260, 2023, "actual"),

@@ -74,7 +74,7 @@ def test_a_part_of_a_year_dates_the_article() -> None:
 
 def test_sentence_frames_and_follow_cues() -> None:
     facts = _facts("unseen_wuhan_chengdu.txt")
-    assert ("other", 16000, 2022, "actual") in facts  # 2022年全年，…1.6万家
+    assert ("social_organizations", 16000, 2022, "actual") in facts  # 2022年全年，…1.6万家
     assert ("community_social_orgs", 50, 2024, "target") in facts  # 力争在2024年底前
     assert ("growth_rate", 18.6, 2023, "actual") in facts
     assert _roles("unseen_wuhan_chengdu.txt") >= {

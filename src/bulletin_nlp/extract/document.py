@@ -31,9 +31,15 @@ RULES_NAME = "document"
 MAX_TITLE = 120  # longer "titles" come from an unbalanced 《
 
 Kind = Literal[
-    "not_title_suffix", "not_title_follow", "alias", "short_title", "bracketed", "unbracketed"
+    "not_title_suffix",
+    "title_suffix",
+    "not_title_follow",
+    "alias",
+    "short_title",
+    "bracketed",
+    "unbracketed",
 ]
-_TERM_KINDS = {"not_title_suffix", "short_title"}
+_TERM_KINDS = {"not_title_suffix", "title_suffix", "short_title"}
 _PATTERN_KINDS = {"not_title_follow", "alias", "unbracketed"}
 
 
@@ -70,6 +76,7 @@ class Rules:
 
     version: str
     not_suffix: tuple[str, ...]
+    title_suffix: tuple[str, ...]
     not_follow: tuple[regex.Pattern[str], ...]
     alias: tuple[tuple[str, regex.Pattern[str]], ...]
     short_titles: frozenset[str]
@@ -83,12 +90,15 @@ def load_rules() -> Rules:
     """Load and compile ``rules/document.yaml`` once per process."""
     version, entries = load_entries(RULES_NAME, DocumentRule)
     not_suffix: list[str] = []
+    title_suffix: list[str] = []
     not_follow, alias, unbracketed = [], [], []
     short: set[str] = set()
     short_id = bracketed_id = ""
     for e in entries:
         if e.kind == "not_title_suffix":
             not_suffix.extend(e.terms)
+        elif e.kind == "title_suffix":
+            title_suffix.extend(e.terms)
         elif e.kind == "not_title_follow":
             not_follow.append(regex.compile(e.pattern or ""))
         elif e.kind == "alias":
@@ -106,6 +116,7 @@ def load_rules() -> Rules:
     return Rules(
         version=version,
         not_suffix=tuple(not_suffix),
+        title_suffix=tuple(title_suffix),
         not_follow=tuple(not_follow),
         alias=tuple(alias),
         short_titles=frozenset(short),
@@ -146,7 +157,7 @@ def value_of(doc: Doc, start: int, end: int) -> str:
 
 def _is_document(text: str, start: int, end: int, rules: Rules) -> bool:
     title = regex.sub(r"\s+", "", text[start:end])
-    if title.endswith(rules.not_suffix):
+    if title.endswith(rules.not_suffix) and not title.endswith(rules.title_suffix):
         return False
     return not any(p.match(text, end + 1) for p in rules.not_follow)
 

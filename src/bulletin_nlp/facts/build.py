@@ -13,7 +13,7 @@ from ..spans import Hit
 from . import metric, modality, org, place, qualifier, year
 from .context import DocContext, Figure, Step, run_steps
 from .model import QuantityFact
-from .vocab import FIELDS, FactRules, fact_rules
+from .vocab import FIELDS, FactRules, MetricEntry, fact_rules
 
 #: Each field's resolver steps by name; ``rules/facts.yaml`` orders them.
 RESOLVERS: dict[str, dict[str, Step]] = {
@@ -54,7 +54,10 @@ def resolve_figure(fig: Figure, ctx: DocContext) -> QuantityFact:
         fig.resolved[f"{field}_step"] = step
         found[field] = step
     chosen = fig.resolved["metric"]
+    if not isinstance(chosen, MetricEntry):
+        chosen = None  # a step that found the figure counts no metric of the vocabulary
     ctx.previous.append((fig, chosen))
+    ctx.resolved.append(fig)
     y = fig.resolved["year"]
     mod: Literal["actual", "target"] = (
         "target" if fig.resolved["modality"] == "target" else "actual"
@@ -81,7 +84,18 @@ def resolve_figure(fig: Figure, ctx: DocContext) -> QuantityFact:
     )
 
 
+def _in_headline(fig: Figure) -> bool:
+    span = fig.article.headline_span if fig.article is not None else None
+    return span is not None and span[0] <= fig.start < span[1]
+
+
 def build_quantity_facts(doc: Doc, kept: list[Hit]) -> list[QuantityFact]:
-    """One fact per QUANTITY mention, in reading order."""
+    """One fact per QUANTITY mention, in reading order.
+
+    Headline figures are resolved after the body ones, so that a headline figure can
+    take what its article's body says of the same figure."""
     ctx = DocContext(doc, kept, checked_rules())
-    return [resolve_figure(ctx.figure(q), ctx) for q in ctx.by_type.get("QUANTITY", [])]
+    figures = [ctx.figure(q) for q in ctx.by_type.get("QUANTITY", [])]
+    order = sorted(range(len(figures)), key=lambda i: (_in_headline(figures[i]), i))
+    facts: dict[int, QuantityFact] = {i: resolve_figure(figures[i], ctx) for i in order}
+    return [facts[i] for i in range(len(figures))]

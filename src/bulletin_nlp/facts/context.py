@@ -111,7 +111,10 @@ class DocContext:
         self.place_index = ByStart(self.places)
         self.org_index = ByStart(by_type.get("ORG", []))
         self.date_index = ByStart(by_type.get("DATE", []))
+        self.quantity_index = ByStart(by_type.get("QUANTITY", []))
+        self.doc_index = ByStart(by_type.get("DOCUMENT", []))
         self.previous: list[tuple[Figure, MetricEntry | None]] = []  # figures so far
+        self.resolved: list[Figure] = []  # figures resolved so far, in resolution order
         self.last_actual_year: dict[int, int] = {}  # article -> year of its last result
         self.cache: dict[Any, Any] = {}
 
@@ -174,6 +177,16 @@ class DocContext:
 Step = Callable[[Figure, DocContext], Any]
 
 
+class _DecidedNull:
+    """A step's answer that the field is null (no later step may give it a value)."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL: Any = _DecidedNull()
+
+
 def run_steps(
     field_name: str, registry: dict[str, Step], fig: Figure, ctx: DocContext
 ) -> tuple[Any, str | None]:
@@ -181,6 +194,8 @@ def run_steps(
     that returns a value decides. Returns (value, step name) or (None, None)."""
     for name in ctx.rules.precedence[field_name]:
         value = registry[name](fig, ctx)
+        if value is NULL:
+            return None, name
         if value is not None:
             return value, name
     return None, None

@@ -2,18 +2,32 @@
 looked for in the places ``facts.precedence.metric`` lists, first match wins.
 
 Steps:
+- ``incidental``: people or bodies present at an event (``10余家社会组织负责人参加活动``)
+  count no metric;
+- ``rate``: a figure after a rate's denominator (``每万人拥有持证社工12人``) counts no
+  metric, unless the rate itself is one (``每千名老年人…社会工作者``);
 - ``breakdown_inherit``: a part of a breakdown (``其中，助理社会工作者4792人``) counts the
   same thing as the figure before it in the sentence;
 - ``list_item``: a cue in the figure's list item (between 、), the head noun after the
-  figure winning (``15个区级社会工作服务指导中心``);
+  figure winning (``15个区级社会工作服务指导中心``); a noun of its own after the figure
+  that no cue continues counts no metric (``108个乡镇（街道）已…``);
+- ``verb``: for money, the verb before the figure says whether it was received
+  (募集, 收到: donations) or spent (投入, 支出: funding);
 - ``clause``: the nearest cue before the figure in its clause;
-- ``sentence``: the nearest long cue (three characters or more) earlier in the sentence.
+- ``cue_pattern``: a metric's pattern cue in the clause (``取得…证书的…人``);
+- ``sentence``: the nearest long cue (three characters or more) earlier in the sentence,
+  unless the clause names a thing of its own before the figure (``建成孵化平台1538个``).
+
+A cue right before a category word (``社会服务类``) names a category of something else,
+not what is counted, and is skipped.
 """
 
 from __future__ import annotations
 
 from .context import DocContext, Figure, Step
 from .vocab import FactRules, MetricEntry
+
+OTHER = "other"  # a step's answer that the figure counts no metric of the vocabulary
 
 
 def cue_hits(
@@ -25,8 +39,11 @@ def cue_hits(
     if index is None:
         return []
     ranked: list[tuple[int, int, int, MetricEntry]] = []  # (rank, start, end, metric)
+    categories = rules.words("category")
     for m in index.pattern.finditer(text, lo, hi, overlapped=True):
         s, e = m.span()
+        if any(text.startswith(w, e) for w in categories):
+            continue  # 社会服务类: a category of something else
         if e - s >= min_len:
             ranked.extend((rank, s, e, metric) for rank, metric in index.entries[m.group()])
     # In vocabulary order, each cue's occurrences left to right: ties go to the first.
@@ -70,6 +87,48 @@ def best_metric(
     return best[3] if best else None
 
 
+def _incidental(fig: Figure, ctx: DocContext) -> str | None:
+    clause = ctx.text[fig.clause[0] : fig.clause[1]]
+    if any(p.search(clause) for p in ctx.rules.patterns("incidental")):
+        return OTHER
+    return None
+
+
+def _rate(fig: Figure, ctx: DocContext) -> MetricEntry | str | None:
+    cs = fig.clause[0]
+    head = ctx.text[cs : fig.start]
+    if not any(p.search(head) for p in ctx.rules.patterns("rate")):
+        return None
+    for _s, _e, m in cue_hits(ctx.text, cs, fig.clause[1], fig.unit, ctx.rules):
+        if any("每" in c for c in m.cues):
+            return m  # the rate is a metric of its own (elder_care_ratio)
+    return OTHER
+
+
+def _cue_pattern(fig: Figure, ctx: DocContext) -> MetricEntry | None:
+    cs, ce = fig.clause
+    for m in ctx.rules.metrics:
+        if fig.unit in m.units and any(
+            p.search(ctx.text, cs, ce) for p in ctx.rules.metric_patterns(m.id)
+        ):
+            return m
+    return None
+
+
+def _verb(fig: Figure, ctx: DocContext) -> MetricEntry | None:
+    """The metric of the verb nearest before the figure in its clause (``募集资金…``)."""
+    cs = fig.clause[0]
+    best: tuple[int, MetricEntry] | None = None
+    for m in ctx.rules.metrics:
+        if fig.unit not in m.units:
+            continue
+        for verb in m.verbs:
+            k = ctx.text.rfind(verb, cs, fig.start)
+            if k >= 0 and (best is None or k > best[0]):
+                best = (k, m)
+    return best[1] if best else None
+
+
 def _breakdown_inherit(fig: Figure, ctx: DocContext) -> MetricEntry | None:
     text, rules = ctx.text, ctx.rules
     cs, ce = fig.clause
@@ -86,9 +145,81 @@ def _breakdown_inherit(fig: Figure, ctx: DocContext) -> MetricEntry | None:
     return None
 
 
-def _list_item(fig: Figure, ctx: DocContext) -> MetricEntry | None:
+# jieba tags of words that end a noun phrase: verbs, adverbs, prepositions, conjunctions.
+_BREAK_TAGS = ("v", "d", "p", "c", "r")
+
+
+def counts_another_noun(fig: Figure, ctx: DocContext) -> bool:
+    """Whether the figure is followed by a noun of its own that no cue continues
+    (``108个乡镇（街道）已建成社工站``: it counts 乡镇, not stations)."""
+    pos, text = ctx.doc.pos_tokens, ctx.text
+    _ss, se = fig.item
+    if fig.end >= se:
+        return False
+    _word, tag, _s, _e = pos.at(fig.end)
+    if not (tag.startswith("n") or tag in ("vn", "j")) or tag in ("nr", "ns"):
+        return False
+    if any(text.startswith(w, fig.end) for w in ctx.rules.words("base")) or any(
+        text.startswith(c, fig.end) for c in ctx.rules.all_cues()
+    ):
+        return False  # a comparison (同比) or a cue of another unit
+    hits = [h for h in cue_hits(text, fig.end, se, fig.unit, ctx.rules) if h[0] >= fig.end]
+    if not hits:
+        return True
+    first = min(h[0] for h in hits)
+    k = fig.end
+    while k < first:  # a verb between the noun and the first cue ends the phrase
+        _w, tag, _s, e = pos.at(k)
+        if tag.startswith(_BREAK_TAGS) and not tag.startswith("vn"):
+            return True
+        k = max(e, k + 1)
+    return False
+
+
+def _list_item(fig: Figure, ctx: DocContext) -> MetricEntry | str | None:
+    """The cue of the figure's list item, one after the figure winning (the last of them,
+    the head noun); a noun of its own right after the figure that no cue continues makes
+    the figure count something else (``108个乡镇``)."""
+    if counts_another_noun(fig, ctx):
+        return OTHER
     ss, se = fig.item
     return best_metric(ctx.text, ss, se, fig, ctx.rules, after=True)
+
+
+_MEASURE_WORDS = frozenset(
+    {"人数", "总数", "数量", "总量", "规模", "人次", "总额", "金额", "数", "总计", "合计", "共计"}
+)
+
+
+def own_noun(fig: Figure, ctx: DocContext) -> bool:
+    """Whether the clause names a thing of its own before the figure (``建成孵化平台1538个``):
+    then a cue elsewhere in the sentence does not say what it counts. Names, measure words
+    (人数, 总量) and categories (社会服务类) are no such thing."""
+    cs = fig.clause[0]
+    named = [h for h in ctx.kept if h.type in ("PLACE", "ORG", "PERSON", "DATE", "QUANTITY")]
+    named = [h for h in named if h.end > cs and h.start < fig.start]
+    categories = ctx.rules.words("category")
+    pos, text = ctx.doc.pos_tokens, ctx.text
+    if any(c in text[cs : fig.start] for c in categories):
+        return False  # a category label (社会服务类2153个) names no thing of its own
+    k = cs
+    while k < fig.start:
+        word, tag, s, e = pos.at(k)
+        k = max(e, k + 1)
+        if not (tag.startswith("n") or tag == "vn") or tag in ("nr", "ns", "nt"):
+            continue
+        if (
+            word in _MEASURE_WORDS
+            or any(word.endswith(c) for c in categories)
+            or any(text.startswith(c, e) for c in categories)
+        ):
+            continue
+        if any(h.start <= s and e <= h.end for h in named):
+            continue
+        if any(scope in word for scope in ctx.rules.scope()):
+            continue
+        return True
+    return False
 
 
 def _clause(fig: Figure, ctx: DocContext) -> MetricEntry | None:
@@ -97,13 +228,19 @@ def _clause(fig: Figure, ctx: DocContext) -> MetricEntry | None:
 
 
 def _sentence(fig: Figure, ctx: DocContext) -> MetricEntry | None:
+    if own_noun(fig, ctx):
+        return None
     lo = fig.sentence[0]
     return best_metric(ctx.text, lo, fig.start, fig, ctx.rules, after=False, min_len=3)
 
 
 STEPS: dict[str, Step] = {
+    "incidental": _incidental,
+    "rate": _rate,
+    "cue_pattern": _cue_pattern,
     "breakdown_inherit": _breakdown_inherit,
     "list_item": _list_item,
+    "verb": _verb,
     "clause": _clause,
     "sentence": _sentence,
 }

@@ -2,10 +2,13 @@
 first match wins.
 
 Steps:
+- ``distributed``: a list after 分别 hands its figures the listed places in order
+  (``杭州市、宁波市社工站分别达到190个和150个``);
 - ``clause_place``: the place named last before the figure in its clause; a list of
   places (``王庄镇、小河镇、上乐村镇``) gives their common ancestor;
-- ``scope_word``: a scope word before the figure in its clause (``全国`` → the nation,
-  ``全市`` → the article's place);
+- ``scope_word``: a scope word before the figure in its clause, at its level of the
+  article's place (``全国`` → the nation, ``全市`` → the city of the article's place, even
+  when that place is one of its districts, ``全省`` → its province);
 - ``sentence_place``: the place named last before the figure in its sentence;
 - ``article_place``: the article's place (the nation when the article speaks of 全国
   more often than of its own place).
@@ -15,6 +18,9 @@ from __future__ import annotations
 
 from ..spans import Hit
 from .context import NATIONAL, DocContext, Figure, Step
+from .year import distributed_index
+
+_DIRECT = ("11", "12", "31", "50")  # municipalities: city and province are one
 
 
 def adcode(hit: Hit) -> str | None:
@@ -70,6 +76,17 @@ def _clause_place(fig: Figure, ctx: DocContext) -> str | None:
     return list_place(ctx, hit) if hit is not None else None
 
 
+def at_level(code: str | None, level: str) -> str | None:
+    """The place at ``level`` (province, city, county) containing ``code``."""
+    if code is None or code == NATIONAL or level == "article":
+        return code
+    if level == "province" or (level == "city" and code[:2] in _DIRECT):
+        return code[:2] + "0000"
+    if level == "city":
+        return code if code[2:4] == "00" else code[:4] + "00"
+    return code  # county: the article's own place (全区 of a region is the region)
+
+
 def _scope_word(fig: Figure, ctx: DocContext) -> str | None:
     head = ctx.text[fig.clause[0] : fig.start]
     scopes = ctx.rules.scope()
@@ -78,7 +95,35 @@ def _scope_word(fig: Figure, ctx: DocContext) -> str | None:
         return None
     if scopes[word] == "nation":
         return NATIONAL
-    return fig.article.place if fig.article else None
+    return at_level(article_place(fig, ctx), scopes[word])
+
+
+def _distributed(fig: Figure, ctx: DocContext) -> str | None:
+    found = distributed_index(fig, ctx)
+    if found is None:
+        return None
+    at, index = found
+    lo, hi = fig.sentence
+    count = sum(1 for q in ctx.quantity_index.within(at, hi) if q.end <= hi)
+    listed = _listed_places(ctx, ctx.place_index.within(lo, at))
+    if len(listed) >= 2 and len(listed) == count:
+        return listed[index]
+    return None
+
+
+def _listed_places(ctx: DocContext, places: list[Hit]) -> list[str]:
+    """The adcodes of the last run of places joined by 、/和 (杭州市、宁波市)."""
+    run: list[str] = []
+    prev: Hit | None = None
+    for h in places:
+        code = adcode(h)
+        if code is None:
+            continue
+        if prev is not None and ctx.text[prev.end : h.start] not in ("、", "和", "及", "与", "，"):
+            run = []
+        run.append(code)
+        prev = h
+    return run
 
 
 def _sentence_place(fig: Figure, ctx: DocContext) -> str | None:
@@ -87,6 +132,7 @@ def _sentence_place(fig: Figure, ctx: DocContext) -> str | None:
 
 
 STEPS: dict[str, Step] = {
+    "distributed": _distributed,
     "clause_place": _clause_place,
     "scope_word": _scope_word,
     "sentence_place": _sentence_place,

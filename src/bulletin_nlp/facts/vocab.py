@@ -49,7 +49,18 @@ class MetricEntry(RuleEntry):
     unit: str | None
     units: list[str]
     cues: list[str]
+    patterns: list[str] = []  # regular-expression cues, read in the figure's clause
+    verbs: list[str] = []  # verbs that, nearest before the figure in its clause, decide
     cases: list[FieldCase] = []
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> MetricEntry:
+        for p in self.patterns:
+            try:
+                regex.compile(p)
+            except regex.error as exc:
+                raise ValueError(f"pattern {p!r} does not compile: {exc}") from exc
+        return self
 
 
 class FactCueEntry(RuleEntry):
@@ -66,10 +77,17 @@ class FactCueEntry(RuleEntry):
         "as_of",
         "period",
         "frame",
+        "base_open",
+        "base_close",
+        "now",
         "since",
+        "report",
         "distribute",
         "decline",
         "rate",
+        "incidental",
+        "sub_kind",
+        "category",
         "precedence",
     ]
     description: str = ""
@@ -77,6 +95,7 @@ class FactCueEntry(RuleEntry):
     patterns: list[str] = []
     scope: Literal["article", "nation", "province", "city", "county"] | None = None
     field: Literal["metric", "place", "year", "modality", "org", "qualifier"] | None = None
+    metric: str | None = None  # the metric a sub_kind entry's words are sub-kinds of
     steps: list[str] = []
     cases: list[FieldCase] = []
 
@@ -121,6 +140,18 @@ class FactRules:
         """The compiled patterns of every entry of ``kind``."""
         return _patterns(self, kind)
 
+    def metric_patterns(self, metric_id: str) -> tuple[regex.Pattern[str], ...]:
+        """The compiled pattern cues of one metric."""
+        return _metric_patterns(self, metric_id)
+
+    def all_cues(self) -> tuple[str, ...]:
+        """Every metric cue, of any unit."""
+        return _all_cues(self)
+
+    def sub_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Sub-kinds by metric (社会团体 of ``social_organizations``), longest first."""
+        return _sub_kinds(self)
+
     def scope(self) -> dict[str, str]:
         """Scope words (全市, 全国, …) and what each scopes to."""
         return {w: c.scope or "article" for c in self.cues.get("scope", ()) for w in c.words}
@@ -135,6 +166,25 @@ def _words(rules: FactRules, kind: str) -> tuple[str, ...]:
 @lru_cache(maxsize=64)
 def _patterns(rules: FactRules, kind: str) -> tuple[regex.Pattern[str], ...]:
     return tuple(regex.compile(p) for c in rules.cues.get(kind, ()) for p in c.patterns)
+
+
+@lru_cache(maxsize=4)
+def _all_cues(rules: FactRules) -> tuple[str, ...]:
+    return tuple(sorted({c for m in rules.metrics for c in m.cues}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=4)
+def _sub_kinds(rules: FactRules) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for c in rules.cues.get("sub_kind", ()):
+        out.setdefault(c.metric or "", []).extend(c.words)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
+
+
+@lru_cache(maxsize=64)
+def _metric_patterns(rules: FactRules, metric_id: str) -> tuple[regex.Pattern[str], ...]:
+    entry = next((m for m in rules.metrics if m.id == metric_id), None)
+    return tuple(regex.compile(p) for p in entry.patterns) if entry else ()
 
 
 @lru_cache(maxsize=1)

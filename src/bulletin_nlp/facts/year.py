@@ -1,26 +1,43 @@
 """The year a figure describes, in the order ``facts.precedence.year`` gives.
 
 Steps:
-- ``sentence_date``: a date in the figure's clause (not a comparison base: 较2022年), or
-  before it in the sentence when it frames the figure: a deadline of a target
-  (到2025年), an as-of date (截至2022年底), a period (“十三五”时期) or a date standing as
-  a clause of its own (2022年，…);
+- ``headline_echo``: a figure in a headline takes the year of the same figure (value and
+  unit) in its article's body;
+- ``distributed``: a list after 分别/先后 hands its figures the listed years in order
+  (``2019年至2021年…先后达到5万人、6万人和8万人``);
+- ``comparison_base``: the figure of a comparison base takes the base's year
+  (``与2021年的2.4万个相比``); every other figure ignores that date;
+- ``sentence_date``: a date in the figure's clause, or before it in the sentence when it
+  frames the figure: a deadline of a target (到2025年), an as-of date (截至2022年底), a
+  period (“十三五”时期) or a date standing as a clause of its own (2022年，…); never a
+  comparison base nor the start of a span (2018年以来);
+- ``since``: a span running to the article's date (2018年以来…累计) gives the article's
+  year, or null when the article has none;
+- ``now_word``: 目前, 现有: the article's year, or null;
+- ``paragraph_frame``: an as-of date, a period or a date standing as its own clause in
+  an earlier sentence of the paragraph (the latest one) holds for the figures after it;
+- ``report_year``: a yearly report named with its year (《2019年…统计公报》) dates
+  figures of a sentence with 全年/年底 and no date of its own;
 - ``article_year``: the year of the figure's own article;
 - ``previous_result``: in an article without a year, the year of the last dated result
-  before the figure (never for a target);
-- ``issue_year``: the issue year (``--issue-year`` or the masthead).
+  before the figure (never for a target).
+
+Nothing here reads another article: an article without a date of its own gives null.
 """
 
 from __future__ import annotations
 
 from ..spans import Hit
-from .context import DocContext, Figure, Step
+from .context import NULL, DocContext, Figure, Step
 from .modality import target_cue, year_of
 
 # What may stand before a date that opens a clause: spaces and opening quotes, after
 # the start of the sentence or the end of a clause.
 _OPENERS = " \u3000“‘\"'"
 _CLAUSE_ENDS = "，,：:；;"
+# What may join the years of a list: 2019年、2020年和2021年; 2019年至2021年.
+_LIST_JOINS = ("、", "，", "和", "及", "与")
+_RANGE_JOINS = ("至", "到", "-", "—", "–", "～", "~")
 
 
 def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
@@ -34,6 +51,106 @@ def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
     return any(text.startswith(w, d.end) for w in frame_words)
 
 
+def base_scope(d: Hit, fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
+    """Where the figures of a comparison base lie when ``d`` is one (``较2022年的1000人``,
+    ``与2021年的2.4万个相比``); None when ``d`` is no comparison base."""
+    text, rules = ctx.text, ctx.rules
+    cs, ce = fig.clause
+    pre = text[max(cs, d.start - 3) : d.start]
+    if any(pre.endswith(w) for w in rules.words("base")):
+        return d.end, d.end + 2  # the base figure follows the date directly (…年的1000人)
+    if any(pre.endswith(w) for w in rules.words("base_open")):
+        close = min(
+            (k for w in rules.words("base_close") if (k := text.find(w, d.end, ce)) >= 0),
+            default=-1,
+        )
+        if close >= 0:
+            return d.end, close
+    return None
+
+
+def _starts_span(d: Hit, ctx: DocContext) -> bool:
+    """A date that starts a span running to now (2018年以来)."""
+    return any(ctx.text.startswith(w, d.end) for w in ctx.rules.words("since"))
+
+
+def _headline_echo(fig: Figure, ctx: DocContext) -> object:
+    art = fig.article
+    if art is None or art.headline_span is None:
+        return None
+    hs, he = art.headline_span
+    if not hs <= fig.start < he:
+        return None
+    for other in ctx.resolved:
+        if (
+            other.article_index == fig.article_index
+            and other is not fig
+            and not hs <= other.start < he
+            and other.norm.get("value") == fig.norm.get("value")
+            and other.unit == fig.unit
+        ):
+            year = other.resolved.get("year")
+            return NULL if year is None else year
+    return None
+
+
+def listed_years(dates: list[Hit], text: str) -> list[int]:
+    """The years a run of dates lists, ranges expanded (``2019年至2021年`` → three)."""
+    years: list[int] = []
+    prev: Hit | None = None
+    for d in dates:
+        iso = str(d.norm)
+        first, last = year_of(iso, prefer_end=False), year_of(iso, prefer_end=True)
+        if first is None or last is None:
+            return []
+        gap = text[prev.end : d.start] if prev is not None else ""
+        if prev is not None and gap in _RANGE_JOINS and years:
+            years.extend(range(years[-1] + 1, last + 1))
+        elif prev is not None and gap not in _LIST_JOINS:
+            years = list(range(first, last + 1))  # a new run starts here
+        else:
+            years.extend(range(first, last + 1))
+        prev = d
+    return years
+
+
+def distributed_index(fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
+    """(position of the distributor word, index of the figure in the list after it)
+    when a 分别/先后 list holds the figure."""
+    lo, hi = fig.sentence
+    text = ctx.text
+    at = max((text.rfind(w, lo, fig.start) for w in ctx.rules.words("distribute")), default=-1)
+    if at < 0:
+        return None
+    figures = [q for q in ctx.quantity_index.within(at, hi) if q.end <= hi]
+    ids = [id(q) for q in figures]
+    if id(fig.hit) not in ids or len(figures) < 2:
+        return None
+    return at, ids.index(id(fig.hit))
+
+
+def _distributed(fig: Figure, ctx: DocContext) -> int | None:
+    found = distributed_index(fig, ctx)
+    if found is None:
+        return None
+    at, index = found
+    lo, hi = fig.sentence
+    count = sum(1 for q in ctx.quantity_index.within(at, hi) if q.end <= hi)
+    years = listed_years(ctx.date_index.within(lo, at), ctx.text)
+    if len(years) >= 2 and len(years) == count:
+        return years[index]
+    return None
+
+
+def _comparison_base(fig: Figure, ctx: DocContext) -> int | None:
+    cs, ce = fig.clause
+    for d in ctx.date_index.within(cs, ce):
+        scope = base_scope(d, fig, ctx)
+        if scope is not None and scope[0] <= fig.start < scope[1]:
+            return year_of(str(d.norm), prefer_end=True)
+    return None
+
+
 def _sentence_date(fig: Figure, ctx: DocContext) -> int | None:
     text, rules = ctx.text, ctx.rules
     lo, hi = fig.sentence
@@ -41,7 +158,7 @@ def _sentence_date(fig: Figure, ctx: DocContext) -> int | None:
     dates = [d for d in ctx.date_index.within(lo, hi) if d.end <= hi]
     is_target = target_cue(fig, ctx)
     as_of_words, period_words = rules.words("as_of"), rules.words("period")
-    base_words, frame_words = rules.words("base"), rules.words("frame")
+    frame_words = rules.words("frame")
     for d in sorted(dates, key=lambda d: abs(d.start - fig.start)):
         in_clause = cs <= d.start < ce
         pre = text[max(lo, d.start - 3) : d.start]
@@ -50,14 +167,72 @@ def _sentence_date(fig: Figure, ctx: DocContext) -> int | None:
             text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in period_words
         )
         if not in_clause and not (
-            d.end <= fig.start and (is_target or as_of or period or frames(text, lo, d, frame_words))
+            d.end <= fig.start
+            and (is_target or as_of or period or frames(text, lo, d, frame_words))
         ):
             continue
-        if any(pre.endswith(b) for b in base_words):
-            continue  # a comparison base: "较2022年同比增长"
+        if base_scope(d, fig, ctx) is not None or _starts_span(d, ctx):
+            continue
         year = year_of(str(d.norm), prefer_end=True)
         if year is not None:
             return year
+    return None
+
+
+def _article_year_or_null(fig: Figure) -> object:
+    year = fig.article.year if fig.article is not None else None
+    return NULL if year is None else year
+
+
+def _since(fig: Figure, ctx: DocContext) -> object:
+    lo = fig.sentence[0]
+    before = [d for d in ctx.date_index.within(lo, fig.start) if d.end <= fig.start]
+    if before and _starts_span(before[-1], ctx):
+        return _article_year_or_null(fig)
+    return None
+
+
+def _now_word(fig: Figure, ctx: DocContext) -> object:
+    head = ctx.text[fig.sentence[0] : fig.start]
+    if any(w in head for w in ctx.rules.words("now")):
+        return _article_year_or_null(fig)
+    return None
+
+
+def _paragraph_frame(fig: Figure, ctx: DocContext) -> int | None:
+    text, rules = ctx.text, ctx.rules
+    ps = fig.paragraph[0]
+    lo = fig.sentence[0]
+    strict_as_of = tuple(w for w in rules.words("as_of") if w.startswith("截"))
+    period_words, frame_words = rules.words("period"), rules.words("frame")
+    for d in reversed(ctx.date_index.within(ps, lo)):
+        if _starts_span(d, ctx) or base_scope(d, fig, ctx) is not None:
+            continue
+        sent = ctx.doc.sentence_at(d.start)
+        s_lo = sent.start if sent else ps
+        pre = text[max(s_lo, d.start - 3) : d.start]
+        framing = (
+            any(pre.endswith(w) for w in strict_as_of)
+            or any(text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in period_words)
+            or frames(text, s_lo, d, frame_words)
+        )
+        if framing:
+            return year_of(str(d.norm), prefer_end=True)
+    return None
+
+
+def _report_year(fig: Figure, ctx: DocContext) -> int | None:
+    lo, hi = fig.sentence
+    sentence = ctx.text[lo:hi]
+    if not any(w in sentence for w in ctx.rules.words("report")):
+        return None
+    start, _end = ctx.article_bounds(fig)
+    for doc_hit in reversed(ctx.doc_index.within(start, fig.start)):
+        title = str(doc_hit.norm)
+        for pattern in ctx.rules.patterns("report"):
+            m = pattern.search(title)
+            if m:
+                return int(m.group()[:4])
     return None
 
 
@@ -71,13 +246,15 @@ def _previous_result(fig: Figure, ctx: DocContext) -> int | None:
     return ctx.last_actual_year.get(fig.article_index)
 
 
-def _issue_year(fig: Figure, ctx: DocContext) -> int | None:
-    return ctx.doc.issue_year
-
-
 STEPS: dict[str, Step] = {
+    "headline_echo": _headline_echo,
+    "distributed": _distributed,
+    "comparison_base": _comparison_base,
     "sentence_date": _sentence_date,
+    "since": _since,
+    "now_word": _now_word,
+    "paragraph_frame": _paragraph_frame,
+    "report_year": _report_year,
     "article_year": _article_year,
     "previous_result": _previous_result,
-    "issue_year": _issue_year,
 }

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 import yaml
 
 from bulletin_nlp.dates import (
     DateEntry,
+    InvertedRange,
     article_years,
     bulletin_year,
     cn_int,
     date_rules,
     find_dates,
     normalize_date,
+    resolve,
 )
 from bulletin_nlp.doc import Article, Doc, Sentence
+from bulletin_nlp.errors import RulesError
 from bulletin_nlp.extract import date as date_stage
+from bulletin_nlp.pipeline import process_text
 from bulletin_nlp.rules import load_entries, rules_dir
 
 # (text, ref_year, expected ISO or None)
@@ -122,6 +128,155 @@ NORMALIZE_CASES = [
 @pytest.mark.parametrize(("text", "ref_year", "expected"), NORMALIZE_CASES)
 def test_normalize_date(text: str, ref_year: int | None, expected: str | None) -> None:
     assert normalize_date(text, ref_year) == expected
+
+
+# Ranges and two-digit years (issue 15), in a 2021 article: (text, expected ISO or None).
+# Each left side (Y, YM, YMD, M, MD, D) with each right side the language allows; every
+# separator bulletins use; PDF spaces. None: an inverted range, no value and no mention.
+RANGE_CASES = [
+    # left Y
+    ("2022年至2023年", "2022/2023"),
+    ("2022—2025年", "2022/2025"),
+    ("2022年至2023年6月", "2022/2023-06"),
+    ("2022年到2023年6月30日", "2022/2023-06-30"),
+    ("2022年至2023年底", "2022/2023-12"),
+    # left YM
+    ("2022年6月至2023年", "2022-06/2023"),
+    ("2022年12月至2023年1月", "2022-12/2023-01"),
+    ("2017年五月至2018年四月", "2017-05/2018-04"),
+    ("2022年6月至2023年1月15日", "2022-06/2023-01-15"),
+    ("2022年3月至2023年底", "2022-03/2023-12"),
+    ("2023年3月至5月", "2023-03/2023-05"),
+    ("2023年3月至5月10日", "2023-03/2023-05-10"),
+    ("2023年12月至1月", "2023-12/2024-01"),
+    # left YMD
+    ("2022年6月1日至2023年", "2022-06-01/2023"),
+    ("2022年6月1日至2023年5月", "2022-06-01/2023-05"),
+    ("2021年12月28日至2022年1月5日", "2021-12-28/2022-01-05"),
+    ("2023年3月5日至5月", "2023-03-05/2023-05"),
+    ("2023年3月5日至5月10日", "2023-03-05/2023-05-10"),
+    ("2023年12月28日至1月5日", "2023-12-28/2024-01-05"),
+    ("2023年3月21日至31日", "2023-03-21/2023-03-31"),
+    ("2023年6月18日、19日", "2023-06-18/2023-06-19"),
+    # left M
+    ("11月至2022年2月", "2021-11/2022-02"),
+    ("11月至2022年2月10日", "2021-11/2022-02-10"),
+    ("3月至5月", "2021-03/2021-05"),
+    ("3月份至5月份", "2021-03/2021-05"),
+    ("1—10月", "2021-01/2021-10"),
+    ("12月至1月", "2021-12/2022-01"),
+    ("3月至5月10日", "2021-03/2021-05-10"),
+    ("3月至年底", "2021-03/2021-12"),
+    ("今年10月至明年3月", "2021-10/2022-03"),
+    # left MD
+    ("12月28日至2022年1月5日", "2021-12-28/2022-01-05"),
+    ("12月28日至2022年1月", "2021-12-28/2022-01"),
+    ("3月5日至5月", "2021-03-05/2021-05"),
+    ("3月21日—4月2日", "2021-03-21/2021-04-02"),
+    ("12月28日至1月5日", "2021-12-28/2022-01-05"),
+    ("1月3至2月10", "2021-01-03/2021-02-10"),
+    ("6月18日、19日", "2021-06-18/2021-06-19"),
+    ("6月17日、18日和19日", "2021-06-17/2021-06-19"),
+    ("3月5日至年底", "2021-03-05/2021-12"),
+    # left D
+    ("28日至5月2日", "2021-04-28/2021-05-02"),
+    ("28日至1月2日", "2020-12-28/2021-01-02"),
+    # separators
+    ("3月21日至4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日到4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日-4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日—4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日——4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日–4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日～4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日~4月2日", "2021-03-21/2021-04-02"),
+    ("3月21日－4月2日", "2021-03-21/2021-04-02"),
+    # PDF spaces
+    ("12 月 28 日 - 1 月 5 日", "2021-12-28/2022-01-05"),
+    ("2021 年 12 月 28 日 至 2022 年 1 月 5 日", "2021-12-28/2022-01-05"),
+    ("2022 — 2025 年", "2022/2025"),
+    # two-digit years with 年: 00-49 -> 20xx, 50-99 -> 19xx
+    ("15年3月2日", "2015-03-02"),
+    ("19年底", "2019-12"),
+    ("89年3月", "1989-03"),
+    ("00年1月1日", "2000-01-01"),
+    ("49年10月", "2049-10"),
+    ("50年10月", "1950-10"),
+    ("17年5月至18年4月", "2017-05/2018-04"),
+    ("18年10月1日到19年2月3日", "2018-10-01/2019-02-03"),
+    # inverted, nothing borrowed to roll over
+    ("2023年5月至2022年3月", None),
+    ("2025年至2022年", None),
+    ("3月21日至2日", None),
+    ("2023年3月21日至2023年3月2日", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RANGE_CASES)
+def test_normalize_range(text: str, expected: str | None) -> None:
+    assert normalize_date(text, 2021) == expected
+
+
+LEAD = "2021年4月26日，民政部召开会议。"
+
+
+def _pipeline_dates(sentence: str, lead: str = LEAD) -> list[tuple[str, str | None]]:
+    """DATE mentions (compact text, norm) after a dated lead, through the pipeline."""
+    doc = process_text(lead + sentence, stages=("date",), use_model=False)
+    return [
+        ("".join(m.text.split()), m.norm)
+        for m in doc.mentions
+        if m.type == "DATE" and m.start >= len(lead)
+    ]
+
+
+@pytest.mark.parametrize(("text", "expected"), RANGE_CASES)
+def test_range_in_a_sentence(text: str, expected: str | None) -> None:
+    found = _pipeline_dates(f"活动于{text}举行。")
+    assert found == ([("".join(text.split()), expected)] if expected else [])
+
+
+# Through the stage only: a bare day takes the month of the date before it (the lead's).
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("18日至19日，举行论坛。", [("18日至19日", "2021-04-18/2021-04-19")]),
+        ("18日、19日，举行论坛。", [("18日、19日", "2021-04-18/2021-04-19")]),
+        ("18日—19日，举行论坛。", [("18日—19日", "2021-04-18/2021-04-19")]),
+        ("28日至2日，举行论坛。", []),  # inverted: a month is never rolled over
+        ("18日至19日内完成。", [("18日", "2021-04-18")]),
+    ],
+)
+def test_bare_day_ranges_take_the_previous_month(
+    sentence: str, expected: list[tuple[str, str | None]]
+) -> None:
+    assert _pipeline_dates(sentence) == expected
+
+
+def test_inverted_range_is_logged_not_stored(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="bulletin_nlp"):
+        assert _pipeline_dates("活动于2023年5月至2022年3月举行。") == []
+    assert "2023年5月至2022年3月" in caplog.text
+    assert "ends before it starts" in caplog.text
+
+
+def test_inverted_range_does_not_date_the_article() -> None:
+    text = "2023年5月至2022年3月，开展服务。2月21日，召开会议。"
+    doc = _doc(text, [(0, len(text))])
+    assert _dates(doc) == [("2月21日", "--02-21")]
+
+
+@pytest.mark.parametrize(
+    ("groups", "ref_year"),
+    [
+        ({"m": "3", "d": "21", "d2": "2"}, 2021),
+        ({"y": "2023", "m": "5", "y2": "2022", "m2": "3"}, None),
+        ({"m": "12", "d": "28", "m2": "1", "d2": "5"}, None),  # year end, year unknown
+    ],
+)
+def test_resolve_raises_on_inverted_ranges(groups: dict[str, str], ref_year: int | None) -> None:
+    with pytest.raises(InvertedRange):
+        resolve(groups, ref_year)
 
 
 # (text, reference date, expected) for words that need a full reference date
@@ -302,6 +457,26 @@ def test_rules_load_and_every_pattern_has_examples() -> None:
     assert missing == []
     raw = yaml.safe_load((rules_dir() / "date.yaml").read_text(encoding="utf-8"))
     assert raw["version"] == rules.version
+
+
+def test_a_fragment_that_uses_itself_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "date.yaml").write_text(
+        'version: "1"\nentries:\n'
+        "  - {id: frag.a, kind: fragment, name: A, pattern: 'x{B}'}\n"
+        "  - {id: frag.b, kind: fragment, name: B, pattern: 'y{A}'}\n"
+        "  - {id: date.p, kind: pattern, pattern: '{A}', examples: {match: [xy]}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BULLETIN_NLP_RULES", str(tmp_path))
+    date_rules.cache_clear()
+    try:
+        with pytest.raises(RulesError, match="uses itself"):
+            date_rules()
+    finally:
+        monkeypatch.undo()
+        date_rules.cache_clear()
 
 
 @pytest.mark.parametrize(("rule_id", "example"), _example_cases("match"))

@@ -3,14 +3,16 @@
 The shapes live in ``rules/date.yaml`` as regexes with named groups; this module only
 reads the groups. Group names:
 
-``y``/``y2`` year numeral (``2022``, ``二〇三五``, ``07``, ``两千零四``); ``rel`` a relative
-year word (``今年``, ``上年``); ``era``/``ey`` a reign era and its year; ``m``/``m2``/``lm``
-month (``lm``: 正/腊); ``d``/``d2``/``ld``/``ny`` day (``ld``: 初一-style, ``ny``: 大年…);
+``y``/``y2`` year numeral (``2022``, ``二〇三五``, ``07``, ``两千零四``); ``rel``/``rel2`` a
+relative year word (``今年``, ``上年``); ``era``/``ey`` a reign era and its year;
+``m``/``m2``/``lm`` month (``lm``: 正/腊); ``d``/``d2``/``ld``/``ny`` day (``ld``: 初一-style,
+``ny``: 大年…);
 ``relm``/``relday``/``relw``+``wd`` relative month, day and week-day words (need a
 reference date); ``q`` quarter (``qend``: its last month); ``qn``/``mn`` the first n
 quarters/months; ``half`` 上/下半年; ``xun``
-上/中/下旬; ``mend`` month end/start; ``yend`` year end/start; ``plan`` the numeral of a
-five-year-plan period (``十四`` of ``十四五``).
+上/中/下旬; ``mend`` month end/start; ``yend``/``yend2`` year end/start; ``plan`` the numeral
+of a five-year-plan period (``十四`` of ``十四五``). A ``…2`` group is the right side of a
+range; a range's side leaves out what it shares with the other (see :func:`_range`).
 
 Output: ``2022``, ``2022-04``, ``2022-04-26``, ``2022-Q2``, ranges ``start/end``; a date
 whose year is unknown keeps it unknown (``--04-26``, ``--04``, ``---26``), never guessed.
@@ -19,6 +21,7 @@ whose year is unknown keeps it unknown (``--04-26``, ``--04``, ``---26``), never
 from __future__ import annotations
 
 import calendar
+import logging
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +35,8 @@ from pydantic import model_validator
 
 from .errors import RulesError
 from .rules import RuleEntry, load_entries
+
+log = logging.getLogger(__name__)
 
 RULES_NAME = "date"
 _FRAGMENT_REF = regex.compile(r"\{([A-Z]+)\}")
@@ -48,6 +53,11 @@ _WEEKDAYS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 
 # began in 1966 and every later one follows on the previous.
 _PLAN_ONE, _PLAN_THREE = 1953, 1966
 _TWO_DIGIT_PIVOT = 50  # 07年 -> 2007, 89 -> 1989
+_RANGE_KEYS = ("y2", "rel2", "m2", "d2", "yend2")  # groups of a range's right side
+
+
+class InvertedRange(ValueError):
+    """A date range whose end precedes its start, even after a year roll-over."""
 
 
 class DateEntry(RuleEntry):
@@ -138,13 +148,18 @@ def date_rules() -> DateRules:
 
     problems: list[str] = []
 
-    def expand(entry_id: str, pattern: str) -> str:
+    def expand(entry_id: str, pattern: str, within: tuple[str, ...] = ()) -> str:
+        """Replace each ``{NAME}``; a fragment may use other fragments, never itself."""
+
         def sub(m: regex.Match[str]) -> str:
             name = m.group(1)
             if name not in fragments:
                 problems.append(f"{entry_id}: unknown fragment {{{name}}}")
                 return ""
-            return "(?:" + str(fragments[name]) + ")"
+            if name in within:
+                problems.append(f"{entry_id}: fragment {{{name}}} uses itself")
+                return ""
+            return "(?:" + expand(entry_id, str(fragments[name]), (*within, name)) + ")"
 
         return _FRAGMENT_REF.sub(sub, pattern)
 
@@ -282,7 +297,11 @@ def _month_day(groups: dict[str, str]) -> tuple[int | None, int | None]:
 def resolve(
     groups: dict[str, str], ref_year: int | None = None, ref_date: date | None = None
 ) -> str | None:
-    """The ISO 8601 value of a matched date shape (its non-empty named groups)."""
+    """The ISO 8601 value of a matched date shape (its non-empty named groups).
+
+    None when the shape needs a reference it was not given or names no valid date;
+    raises :class:`InvertedRange` for a range whose end would precede its start.
+    """
     if ref_year is None and ref_date is not None:
         ref_year = ref_date.year
     try:
@@ -344,8 +363,8 @@ def _resolve(g: dict[str, str], ref_year: int | None, ref_date: date | None) -> 
     if "yend" in g:
         return _fmt_month(year, 1 if g["yend"] == "初" else 12)
 
-    if any(k in g for k in ("y2", "m2", "d2")):
-        return _range(g, year, month, day)
+    if any(k in g for k in _RANGE_KEYS):
+        return _range(g, (year, month, day), ref_year)
     if day is not None:
         return _fmt_date(year, month, day)
     if month is not None:
@@ -357,22 +376,101 @@ def _month_span(year: int | None, first: int, last: int) -> str:
     return f"{_fmt_month(year, first)}/{_fmt_month(year, last)}"
 
 
-def _range(g: dict[str, str], year: int | None, month: int | None, day: int | None) -> str | None:
-    """A range; the end inherits the year and month the text leaves out."""
-    year2 = _year(g["y2"]) if "y2" in g else year
-    month2 = cn_int(g["m2"]) if "m2" in g else month
+_Side = tuple[int | None, int | None, int | None]  # year, month, day; None: not known
+
+
+def _range(g: dict[str, str], left: _Side, ref_year: int | None) -> str | None:
+    """A range ``start/end``; each side at the precision written (``2022/2023-06``).
+
+    A side takes what it leaves out from the other: the right side the year, or the year
+    and month, above its first written unit (``2023年3月21日至31日``); a left side without a
+    year the right side's written year (``12月28日至2022年1月5日``), else the reference
+    year; a bare left day the right side's month (``28日至5月2日``). A range whose end then
+    precedes its start rolls the borrowed year or month over (``12月28日至1月5日`` ends the
+    next year); when nothing was borrowed it raises :class:`InvertedRange`.
+    """
+    year, month, day = left
+    if "y2" in g:
+        year2 = _year(g["y2"])
+    elif "rel2" in g:
+        if ref_year is None:
+            raise _Unresolved
+        year2 = ref_year + date_rules().offsets["year"][g["rel2"]]
+    else:
+        year2 = None
+    month2 = cn_int(g["m2"]) if "m2" in g else None
+    if "yend2" in g:
+        month2 = 1 if g["yend2"] == "初" else 12
     day2 = _day(g["d2"]) if "d2" in g else None
     if month2 is not None and not 1 <= month2 <= 12:
         return None
-    if day is not None and day2 is not None:
-        if not 1 <= day2 <= 31:
-            return None
-        return f"{_fmt_date(year, month, day)}/{_fmt_date(year2, month2, day2)}"
-    if month is not None and month2 is not None:
-        return f"{_fmt_month(year, month)}/{_fmt_month(year2, month2)}"
-    if year is not None and year2 is not None and month is None:
-        return f"{_fmt_year(year)}/{_fmt_year(year2)}"
-    return None
+    if day2 is not None and not 1 <= day2 <= 31:
+        return None
+
+    right_dated = year2 is not None
+    left_dated = any(k in g for k in ("y", "rel", "era"))
+    if not right_dated:
+        year2 = year
+        if month2 is None and day2 is not None:
+            month2 = month  # 6月18日至19日: the day alone
+    elif not left_dated:
+        year = year2
+    left_month_borrowed = month is None and day is not None and month2 is not None
+    if left_month_borrowed:
+        month = month2
+
+    start: _Side = (year, month, day)
+    end: _Side = (year2, month2, day2)
+    if _inverted(start, end):
+        start, end = _roll_over(start, end, right_dated, left_dated, left_month_borrowed, g)
+    first, last = _fmt_side(*start), _fmt_side(*end)
+    return f"{first}/{last}" if first and last else None
+
+
+def _roll_over(
+    start: _Side,
+    end: _Side,
+    right_dated: bool,
+    left_dated: bool,
+    left_month_borrowed: bool,
+    g: dict[str, str],
+) -> tuple[_Side, _Side]:
+    """Move the borrowed year or month so that the range runs forward, or raise."""
+    (year, month, day), (year2, month2, day2) = start, end
+    if left_month_borrowed and month is not None:
+        if year is not None:
+            start = (*_shift_month(year, month, -1), day)  # 28日至1月2日
+        elif month > 1:
+            start = (None, month - 1, day)
+    elif not right_dated and "m2" in g:
+        if year2 is not None:
+            end = (year2 + 1, month2, day2)  # 12月28日至1月5日
+    elif not left_dated and right_dated and year is not None:
+        start = (year - 1, month, day)  # 12月28日至2022年1月5日
+    if _inverted(start, end):
+        reason = "its year is unknown" if year is None else "nothing to roll over"
+        raise InvertedRange(f"range ends before it starts ({reason}): {start} > {end}")
+    return start, end
+
+
+def _inverted(start: _Side, end: _Side) -> bool:
+    """Whether the earliest day of ``start`` lies after the latest day of ``end``."""
+
+    def bound(side: _Side, last: bool) -> tuple[int, int, int]:
+        y, m, d = side
+        # A bare day (month not known) compares with the other side's bare day.
+        mm = 0 if m is None and d is not None else m or (12 if last else 1)
+        return (y or 0, mm, d or (31 if last else 1))
+
+    return bound(start, last=False) > bound(end, last=True)
+
+
+def _fmt_side(y: int | None, m: int | None, d: int | None) -> str | None:
+    if d is not None:
+        return _fmt_date(y, m, d)
+    if m is not None:
+        return _fmt_month(y, m)
+    return _fmt_year(y) if y is not None else None
 
 
 # ---------------------------------------------------------------- scanning
@@ -437,7 +535,11 @@ def normalize_date(
         for pat in rules.patterns:
             m = pat.regex.fullmatch(candidate)
             if m:
-                return resolve(_groups(m), ref_year, ref_date)
+                try:
+                    return resolve(_groups(m), ref_year, ref_date)
+                except InvertedRange as exc:
+                    log.info("not a date: %r (%s): %s", text, pat.id, exc)
+                    return None
     return None
 
 
@@ -463,11 +565,19 @@ def find_dates(
     *,
     extended: bool = False,
 ) -> list[tuple[int, int, str | None]]:
-    """``(start, end, iso)`` of each date in ``text`` (no document context, no jieba)."""
-    return [
-        (m.start, m.end, resolve(m.groups, ref_year, ref_date))
-        for m in select(scan(text, extended=extended))
-    ]
+    """``(start, end, iso)`` of each date in ``text`` (no document context, no jieba).
+
+    An inverted range (:class:`InvertedRange`) is left out and logged.
+    """
+    found = []
+    for m in select(scan(text, extended=extended)):
+        try:
+            found.append((m.start, m.end, resolve(m.groups, ref_year, ref_date)))
+        except InvertedRange as exc:
+            log.info(
+                "not a date: %r at %d (%s): %s", text[m.start : m.end], m.start, m.rule.id, exc
+            )
+    return found
 
 
 # ---------------------------------------------------------------- article years

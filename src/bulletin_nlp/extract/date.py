@@ -6,16 +6,31 @@ Order of work:
    (``《…》``, a DOCUMENT or ORG swallows them) or cutting a jieba word are dropped;
 2. each article's year (``Article.year``, read later by the fact stage) comes from its
    dated lead, else the bulletin, else ``doc.issue_year`` (:func:`dates.article_years`);
-3. each hit is normalized against its article's year; a bare day (``19日``) takes the
-   month of the previous date in the same article.
+3. each hit is normalized against its article's year; a bare day (``19日``, ``18日至19日``)
+   takes the month of the previous date in the same article. A range that would end
+   before it starts (:class:`~bulletin_nlp.dates.InvertedRange`) yields no mention; the
+   reason is logged.
 """
 
 from __future__ import annotations
 
-from ..dates import DateMatch, article_years, date_rules, explicit_year, resolve, scan, select
+import logging
+
+from ..dates import (
+    DateMatch,
+    InvertedRange,
+    article_years,
+    date_rules,
+    explicit_year,
+    resolve,
+    scan,
+    select,
+)
 from ..doc import Doc
 from ..segment import TokenBounds
 from ..spans import Hit
+
+log = logging.getLogger(__name__)
 
 TYPE = "DATE"
 LEAD_SENTENCES = 2  # the dated lead: headline plus the first sentences of the body
@@ -90,6 +105,15 @@ def _lead_year(doc: Doc, index: int, anchors: list[tuple[int, int]]) -> int | No
     return None
 
 
+def _inverted(m: DateMatch) -> bool:
+    """Whether the match is a range that runs backwards whatever the article's year."""
+    try:
+        resolve(m.groups)
+    except InvertedRange:
+        return True
+    return False
+
+
 def extract(doc: Doc) -> list[Hit]:
     """DATE hits over ``doc.norm``; sets ``doc.articles[i].year``."""
     text = doc.norm
@@ -105,7 +129,8 @@ def extract(doc: Doc) -> list[Hit]:
     for m in matches:
         year = explicit_year(m.groups)
         if m.rule.anchor and year is not None and not _prospective(doc, bounds, m):
-            anchors.append((m.start, year))
+            if not _inverted(m):
+                anchors.append((m.start, year))
     anchored = {pos for pos, _year in anchors}
 
     years = article_years(
@@ -120,12 +145,17 @@ def extract(doc: Doc) -> list[Hit]:
         article = doc.article_index(m.start) if doc.articles else -1
         ref_year = years[article] if doc.articles else doc.issue_year
         groups = dict(m.groups)
-        if "d" in groups and "m" not in groups and article in last_month:
-            # A bare day (``19日``) continues the month of the previous date.
+        if "d" in groups and not {"m", "m2"} & groups.keys() and article in last_month:
+            # A bare day (``19日``, ``18日至19日``) continues the month of the previous date.
             prev_year, groups["m"] = last_month[article]
             if prev_year is not None:
                 groups["y"] = prev_year
-        iso = resolve(groups, ref_year)
+        try:
+            iso = resolve(groups, ref_year)
+        except InvertedRange as exc:
+            span = text[m.start : m.end]
+            log.info("%s: no DATE for %r at %d (%s): %s", doc.path, span, m.start, m.rule.id, exc)
+            continue
         if "m" in m.groups and "m2" not in m.groups and iso:
             last_month[article] = (iso[:4] if iso[:4].isdigit() else None, m.groups["m"])
         hits.append(

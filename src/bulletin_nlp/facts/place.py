@@ -9,6 +9,8 @@ Steps:
 - ``scope_word``: a scope word before the figure in its clause, at its level of the
   article's place (``全国`` → the nation, ``全市`` → the city of the article's place, even
   when that place is one of its districts, ``全省`` → its province);
+- ``national_org``: a national body before the figure in its sentence (民政部) speaks of
+  the nation;
 - ``sentence_place``: the place named last before the figure in its sentence;
 - ``article_place``: the article's place (the nation when the article speaks of 全国
   more often than of its own place).
@@ -16,6 +18,7 @@ Steps:
 
 from __future__ import annotations
 
+from ..gazetteer import gazetteer
 from ..spans import Hit
 from .context import NATIONAL, DocContext, Figure, Step
 from .year import distributed_index
@@ -76,26 +79,76 @@ def _clause_place(fig: Figure, ctx: DocContext) -> str | None:
     return list_place(ctx, hit) if hit is not None else None
 
 
+def _level_of(code: str) -> str:
+    """province, city or county, by the adcode's shape; a county-level city (县级市,
+    恩平市) answers ``city`` too, for 全市 in its own articles means it."""
+    if code[2:] == "0000":
+        return "province"
+    if code[4:] == "00":
+        return "city"
+    place = gazetteer().by_adcode.get(code)
+    if place is not None and place.name.endswith("市"):
+        return "county-city"
+    return "county"
+
+
 def at_level(code: str | None, level: str) -> str | None:
-    """The place at ``level`` (province, city, county) containing ``code``."""
+    """The place at ``level`` (province, city, county) containing ``code``, or None when
+    ``code`` lies above that level."""
     if code is None or code == NATIONAL or level == "article":
         return code
+    own = _level_of(code)
     if level == "province" or (level == "city" and code[:2] in _DIRECT):
         return code[:2] + "0000"
     if level == "city":
-        return code if code[2:4] == "00" else code[:4] + "00"
-    return code  # county: the article's own place (全区 of a region is the region)
+        if own == "province":
+            return None
+        return code if own in ("city", "county-city") else code[:4] + "00"
+    # county: the place itself at county level; 全区 of a region (内蒙古) is the region
+    return None if own == "city" else code
 
 
 def _scope_word(fig: Figure, ctx: DocContext) -> str | None:
-    head = ctx.text[fig.clause[0] : fig.start]
+    """The place a scope word means: the article's place at the word's level, else the
+    last place of that level named before the figure in the article."""
+    cs = fig.clause[0]
+    head = ctx.text[cs : fig.start]
     scopes = ctx.rules.scope()
-    word = next((w for w in scopes if w in head), None)
+    bases = ctx.rules.words("base") + ("占",)
+    word = next(
+        (
+            w
+            for w in scopes
+            if (k := head.find(w)) >= 0 and not any(head[:k].endswith(b) for b in bases)
+        ),
+        None,
+    )  # 占全省…的34.8%: the province is the base of the share, not its scope
     if word is None:
         return None
-    if scopes[word] == "nation":
+    level = scopes[word]
+    if level == "nation":
         return NATIONAL
-    return at_level(article_place(fig, ctx), scopes[word])
+    found = at_level(article_place(fig, ctx), level)
+    if found is not None:
+        return found
+    start, _end = ctx.article_bounds(fig)
+    for hit in reversed(ctx.place_index.within(start, fig.start)):
+        code = adcode(hit)
+        if code is not None and (found := at_level(code, level)) is not None:
+            return found
+    return article_place(fig, ctx)
+
+
+def _national_org(fig: Figure, ctx: DocContext) -> str | None:
+    """A national body before the figure in its sentence (民政部, 国务院) speaks of the
+    nation, unless a place is named between them."""
+    lo = fig.sentence[0]
+    org = ctx.org_index.nearest_before(fig.start, lo)
+    if org is None or not any(p.search(str(org.norm)) for p in ctx.rules.patterns("national_org")):
+        return None
+    if ctx.place_index.within(org.end, fig.start):
+        return None
+    return NATIONAL
 
 
 def _distributed(fig: Figure, ctx: DocContext) -> str | None:
@@ -135,6 +188,7 @@ STEPS: dict[str, Step] = {
     "distributed": _distributed,
     "clause_place": _clause_place,
     "scope_word": _scope_word,
+    "national_org": _national_org,
     "sentence_place": _sentence_place,
     "article_place": article_place,
 }

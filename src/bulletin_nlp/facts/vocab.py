@@ -88,6 +88,7 @@ class FactCueEntry(RuleEntry):
         "incidental",
         "sub_kind",
         "category",
+        "national_org",
         "precedence",
     ]
     description: str = ""

@@ -13,8 +13,6 @@ import yaml
 from bulletin_nlp.dates import (
     DateEntry,
     InvertedRange,
-    article_years,
-    bulletin_year,
     cn_int,
     date_rules,
     find_dates,
@@ -24,6 +22,7 @@ from bulletin_nlp.dates import (
 from bulletin_nlp.doc import Article, Doc, Sentence
 from bulletin_nlp.errors import RulesError
 from bulletin_nlp.extract import date as date_stage
+from bulletin_nlp.extract import frames
 from bulletin_nlp.pipeline import process_text
 from bulletin_nlp.rules import load_entries, rules_dir
 
@@ -315,28 +314,6 @@ def test_cn_int(text: str, value: int | None) -> None:
     assert cn_int(text) == value
 
 
-@pytest.mark.parametrize(
-    ("leads", "issue", "expected"),
-    [
-        ([2022, None, None], None, [2022, 2022, 2022]),
-        ([None, 2021, None, None], None, [2021, 2021, 2021, 2021]),
-        ([2023, 2021, None], None, [2023, 2021, 2023]),  # tie: the latest
-        ([None, None], None, [None, None]),
-        ([None, None], 2020, [2020, 2020]),
-        ([2019, None], 2020, [2019, 2019]),
-        ([2021, 2021, 2022], None, [2021, 2021, 2022]),
-    ],
-)
-def test_article_years(
-    leads: list[int | None], issue: int | None, expected: list[int | None]
-) -> None:
-    assert article_years(leads, issue) == expected
-
-
-def test_bulletin_year_prefers_the_commonest_lead_year() -> None:
-    assert bulletin_year([2021, 2022, 2021, None]) == 2021
-
-
 def test_find_dates_offsets() -> None:
     text = "4月26日，民政部举行2022年第二季度例行新闻发布会"
     assert find_dates(text, 2022) == [(0, 5, "2022-04-26"), (11, 20, "2022-Q2")]
@@ -359,6 +336,7 @@ def _doc(text: str, articles: list[tuple[int, int]] | None = None) -> Doc:
 
 
 def _dates(doc: Doc) -> list[tuple[str, str | None]]:
+    frames.extract(doc)  # the stage the DATE stage requires: each article's own year
     return [(doc.norm[h.start : h.end], h.norm) for h in date_stage.extract(doc)]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bulletin_nlp.doc import Article, Doc
+from bulletin_nlp.extract import frames
 from bulletin_nlp.extract import place as place_stage
 from bulletin_nlp.extract.place import places_in
 from bulletin_nlp.gazetteer import place_rules
@@ -107,6 +108,8 @@ def test_extract_sets_article_place_from_headline() -> None:
     text = "贵州铜仁：工作法见成效\n东莞市派出督导，铜仁市建成社工站。"
     doc = _doc(text, 11)
     hits = place_stage.extract(doc)
+    doc.hits.extend(hits)
+    frames.extract(doc)  # the article's place is the frames stage's
     assert [(text[h.start : h.end], h.type) for h in hits] == [
         ("贵州铜仁", "PLACE"),
         ("东莞市", "PLACE"),
@@ -118,7 +121,8 @@ def test_extract_sets_article_place_from_headline() -> None:
 def test_extract_article_place_falls_back_to_most_frequent() -> None:
     text = "社工站建设推进会召开\n福建省推进建设，泉州市惠安县举行培训，福建省表示。"
     doc = _doc(text, 10)
-    place_stage.extract(doc)
+    doc.hits.extend(place_stage.extract(doc))
+    frames.extract(doc)
     assert doc.articles[0].place == "350000"
 
 

@@ -578,27 +578,3 @@ def find_dates(
                 "not a date: %r at %d (%s): %s", text[m.start : m.end], m.start, m.rule.id, exc
             )
     return found
-
-
-# ---------------------------------------------------------------- article years
-
-
-def bulletin_year(lead_years: Sequence[int | None], issue_year: int | None = None) -> int | None:
-    """The bulletin's year: the commonest year of its articles' dated leads (ties: latest)."""
-    counts = Counter(y for y in lead_years if y is not None)
-    if not counts:
-        return issue_year
-    return max(counts, key=lambda y: (counts[y], y))
-
-
-def article_years(
-    lead_years: Sequence[int | None], issue_year: int | None = None
-) -> list[int | None]:
-    """Each article's year: its own dated lead, else the bulletin's, else the issue year.
-
-    ``lead_years[i]`` is the first explicit, non-deadline year in article ``i``'s headline
-    or lead sentences (None if it has none). Years deeper in the body are references
-    (``在2021年实现…的基础上``), not the time the article speaks from.
-    """
-    fallback = bulletin_year(lead_years, issue_year)
-    return [y if y is not None else fallback for y in lead_years]

@@ -17,6 +17,7 @@ from .errors import OffsetError
 from .spans import Hit, Mention
 
 if TYPE_CHECKING:
+    from .dates import DateMatch
     from .segment import PosTokens, TokenBounds
 
 
@@ -31,8 +32,9 @@ class Article:
     source: str | None = None
     source_span: tuple[int, int] | None = None
     dateline_span: tuple[int, int] | None = None  # where the report was filed (新华社北京…电)
-    year: int | None = None  # set by the date stage: the year the article speaks of
-    place: str | None = None  # adcode of the article's main place, set by the place stage
+    meta_spans: list[tuple[int, int]] = field(default_factory=list)  # publication lines
+    year: int | None = None  # set by the frames stage: the year of the article's own date
+    place: str | None = None  # set by the frames stage: adcode of the article's main place
 
 
 @dataclass(slots=True)
@@ -127,6 +129,14 @@ class Doc:
         from .segment import TokenBounds
 
         return TokenBounds(self.norm)
+
+    @cached_property
+    def date_matches(self) -> list[DateMatch]:
+        """The date shapes of the text that are dates (read by the frames and DATE
+        stages; computed once)."""
+        from .date_spans import date_matches
+
+        return date_matches(self)
 
     @cached_property
     def pos_tokens(self) -> PosTokens:

@@ -27,6 +27,7 @@ _ASCII_PUNCT = {",": "，", "(": "（", ")": "）", ";": "；", ":": "：", "!":
 _QUOTES = {"「": "“", "」": "”", "『": "‘", "』": "’"}
 _SPACES_RE = regex.compile("[" + regex.escape("".join(sorted(WHITESPACE))) + "]+")
 _EOL_RE = regex.compile(r"\r\n?|\n")
+_CLOCK_RE = regex.compile(r"(?:[01]?\d|2[0-3])[:：][0-5]\d(?!\d)")
 # Every character fold_char may change; a line without any is kept as it is.
 _FOLDABLE_RE = regex.compile(
     "[\uff01-\uff5e\r" + regex.escape("".join(sorted(set(_QUOTES) | set(_ASCII_PUNCT)))) + "]"
@@ -146,8 +147,14 @@ def _squeeze(base: int, text: str) -> tuple[str, list[int]]:
             a, b = m.span()
             pieces.append(text[done:a])
             kept.extend(offsets[done:a])
-            if a and b < len(text) and _is_ascii_letter(text[a - 1]) and _is_ascii_letter(text[b]):
-                pieces.append(" ")  # one space for the whole run, at its first character
+            if a and b < len(text) and (
+                (_is_ascii_letter(text[a - 1]) and _is_ascii_letter(text[b]))
+                or (text[a - 1].isdigit() and _CLOCK_RE.match(text, b) is not None)
+            ):
+                # One space for the whole run, at its first character: between two Latin
+                # words, and between a date and a clock time (2022-10-05 09:00), which
+                # would otherwise read as one number.
+                pieces.append(" ")
                 kept.append(base + a)
             done = b
         pieces.append(text[done:])
@@ -229,6 +236,8 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
                 or _opens_source(para_text)
                 or prev.had_marker
                 or layout_cues()["news_opening"].match(text)
+                or layout_cues()["meta"].match(text)
+                or layout_cues()["meta"].match(ptext)
             ):
                 join = False
             elif _ends_terminal(ptext):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 
 from . import PIPELINE_VERSION
 from .doc import Doc
-from .errors import OffsetError
+from .errors import BulletinError, OffsetError
 from .extract import STAGES
 from .facts import build_quantity_facts, build_role_facts, fact_dict, role_dict
 from .io import read_text
@@ -21,20 +21,81 @@ from .spans import Hit, Mention
 from .structure import analyze
 from .versions import model_enabled
 
-Stage = Callable[[Doc], list[Hit]]
+#: What the structure stage gives every document before the first stage runs.
+STRUCTURE_ASSIGNS = ("norm", "paragraphs", "articles", "sentences")
+
+
+class PipelineError(BulletinError):
+    """The declared stages cannot run in the order given."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """A declared stage: what it needs from the Doc, what it sets, the rules it reads."""
+
+    name: str
+    run: Callable[[Doc], list[Hit]]
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+def check_order(components: tuple[Component, ...]) -> None:
+    """Raise :class:`PipelineError` naming the first stage whose requirements no
+    earlier stage (or the structure stage) assigns."""
+    provided = set(STRUCTURE_ASSIGNS)
+    for comp in components:
+        missing = [r for r in comp.requires if r not in provided]
+        if missing:
+            order = " → ".join(c.name for c in components)
+            raise PipelineError(
+                f"stage {comp.name!r} requires {', '.join(missing)}, which no stage before "
+                f"it assigns (order: {order})"
+            )
+        provided.update(comp.assigns)
+
+
+def component(name: str) -> Component:
+    """The declared stage ``name`` (``bulletin_nlp.extract.<name>``)."""
+    try:
+        module = importlib.import_module(f"bulletin_nlp.extract.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"bulletin_nlp.extract.{name}":
+            raise PipelineError(f"stage {name!r}: no module bulletin_nlp.extract.{name}") from None
+        raise
+    for attr in ("extract", "REQUIRES", "ASSIGNS"):
+        if not hasattr(module, attr):
+            raise PipelineError(f"stage {name!r}: module {module.__name__} has no {attr}")
+    return Component(
+        name=name,
+        run=module.extract,
+        requires=tuple(module.REQUIRES),
+        assigns=tuple(module.ASSIGNS),
+        rules=tuple(getattr(module, "RULES", ())),
+    )
 
 
 @lru_cache(maxsize=1)
-def _stage_modules() -> tuple[tuple[str, ModuleType], ...]:
-    mods = []
-    for name in STAGES:
-        try:
-            mods.append((name, importlib.import_module(f"bulletin_nlp.extract.{name}")))
-        except ModuleNotFoundError as exc:
-            # A stage not written yet is skipped; any other missing import is a real error.
-            if exc.name != f"bulletin_nlp.extract.{name}":
-                raise
-    return tuple(mods)
+def components() -> tuple[Component, ...]:
+    """Every stage of :data:`~bulletin_nlp.extract.STAGES`, in order, checked."""
+    comps = tuple(component(name) for name in STAGES)
+    check_order(comps)
+    return comps
+
+
+def _with_requirements(names: tuple[str, ...]) -> set[str]:
+    """The stages named plus every earlier stage they need (``date`` needs ``frames``)."""
+    comps = components()
+    wanted = set(names)
+    for comp in reversed(comps):
+        if comp.name in wanted:
+            for need in comp.requires:
+                for earlier in comps:
+                    if earlier.name == comp.name:
+                        break
+                    if need in earlier.assigns:
+                        wanted.add(earlier.name)
+    return wanted
 
 
 def process_text(
@@ -57,12 +118,13 @@ def process_text(
     doc = Doc(path=name, raw=text, encoding=encoding, issue_year=issue_year)
     doc.norm, doc.nmap = normalize(text)
     analyze(doc)
-    for stage_name, module in _stage_modules():
-        if stages is not None and stage_name not in stages:
+    wanted = _with_requirements(stages) if stages is not None else None
+    for comp in components():
+        if wanted is not None and comp.name not in wanted:
             continue
-        if stage_name == "model" and not use_model:
+        if comp.name == "model" and not use_model:
             continue
-        doc.hits.extend(module.extract(doc))
+        doc.hits.extend(comp.run(doc))
     kept = resolve_overlaps(doc.hits)
     doc.mentions = to_mentions(doc, kept)
     doc.facts = [fact_dict(f) for f in build_quantity_facts(doc, kept)]

@@ -57,7 +57,9 @@ def _paragraphs(doc: Doc) -> list[Para]:
             continue
         src = pats["source"].search(line)
         issue = pats["masthead"].search(line) if "masthead" in pats else None
-        if issue is not None and len(line) <= HEADLINE_MAX:
+        if pats["meta"].match(line):
+            paras.append(Para(start, end, "meta"))  # a publication line: date and source
+        elif issue is not None and len(line) <= HEADLINE_MAX:
             paras.append(Para(start, end, "toc"))  # the issue line: no article's text
             year = issue.groupdict().get("year")
             if year and doc.issue_year is None:  # front matter, as --issue-year would say
@@ -117,7 +119,9 @@ def analyze(doc: Doc) -> Doc:
     pending: list[int] = []
 
     def new_group() -> dict:
-        groups.append({"head": [], "body": [], "byline": [], "source": None, "closed": False})
+        groups.append(
+            {"head": [], "body": [], "byline": [], "meta": [], "source": None, "closed": False}
+        )
         return groups[-1]
 
     def next_body(i: int) -> Para | None:
@@ -185,9 +189,11 @@ def analyze(doc: Doc) -> Doc:
             if pending:
                 stranded.append((prev_index, pending))
                 pending = []
-        if p.kind == "byline" and not cur["body"]:
+        if p.kind in ("byline", "meta") and not cur["body"]:
             owner[i] = len(groups) - 1
             cur["byline"].append(i)
+            if p.kind == "meta":
+                cur["meta"].append(i)
             continue
         cur["body"].append(i)
         owner[i] = len(groups) - 1
@@ -209,6 +215,7 @@ def analyze(doc: Doc) -> Doc:
         members = members or head or [paras[k] for k in grp["byline"]]
         art = Article(start=min(p.start for p in members), end=max(p.end for p in members))
         art.dateline_span = _dateline_place(doc, [paras[k] for k in grp["body"]])
+        art.meta_spans = [(paras[k].start, paras[k].end) for k in grp["meta"]]
         if head:
             art.headline = _headline_text(doc, head)
             art.headline_span = (head[0].start, head[-1].end)

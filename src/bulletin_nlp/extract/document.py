@@ -26,6 +26,11 @@ from ..rules import RuleEntry, load_entries
 from ..spans import Hit
 from .initiative import FlatText, find_triggered, right_to_left
 
+# The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
+REQUIRES = ("articles",)
+ASSIGNS = ("hits:DOCUMENT",)
+RULES: tuple[str, ...] = ("document",)
+
 TYPE = "DOCUMENT"
 RULES_NAME = "document"
 MAX_TITLE = 120  # longer "titles" come from an unbalanced 《

@@ -28,6 +28,11 @@ from ..doc import Doc
 from ..rules import RuleEntry, load_entries
 from ..spans import Hit
 
+# The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
+REQUIRES = ("articles", "hits:PLACE")
+ASSIGNS = ("hits:INITIATIVE",)
+RULES: tuple[str, ...] = ("initiative",)
+
 TYPE = "INITIATIVE"
 RULES_NAME = "initiative"
 

@@ -45,6 +45,11 @@ from ..versions import MODEL_NAME as MODEL_NAME
 from ..versions import model_enabled as enabled  # noqa: F401 - the stage's on/off switch
 from ..versions import model_version as model_version
 
+# The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
+REQUIRES = ("sentences", "hits:PLACE", "hits:ORG", "hits:PERSON")
+ASSIGNS = ("hits:ORG", "hits:PERSON")
+RULES: tuple[str, ...] = ()
+
 if TYPE_CHECKING:
     from spacy.language import Language
 

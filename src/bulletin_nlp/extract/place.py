@@ -11,7 +11,6 @@ then later ones; townships the context cannot pin down are dropped.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,11 @@ from ..doc import Doc
 from ..gazetteer import OFFICIAL, Gazetteer, Place, Variant, gazetteer
 from ..segment import tokenize
 from ..spans import Hit
+
+# The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
+REQUIRES = ("articles",)
+ASSIGNS = ("hits:PLACE",)
+RULES: tuple[str, ...] = ("place",)
 
 COMPOUND = "place-compound"
 
@@ -291,39 +295,15 @@ def places_in(text: str, bounds: AbstractSet[int] | None = None) -> list[Hit]:
     return [_hit(c) for c in chains if c.place is not None]
 
 
-def _main_place(hits: list[Hit], headline: tuple[int, int] | None) -> str | None:
-    """The article's place: the first place of its headline, else its most frequent one."""
-    if headline is not None:
-        for hit in hits:
-            if headline[0] <= hit.start and hit.end <= headline[1]:
-                return str(hit.norm["adcode"])
-    counts = Counter(str(h.norm["adcode"]) for h in hits)
-    if not counts:
-        return None
-    top = max(counts.values())
-    return next(str(h.norm["adcode"]) for h in hits if counts[str(h.norm["adcode"])] == top)
-
-
 def extract(doc: Doc) -> list[Hit]:
-    """PLACE hits over ``doc.norm``; sets each article's ``place``."""
+    """PLACE hits over ``doc.norm``, chains resolved article by article."""
     chains = find_chains(doc.norm, doc.token_bounds)
     groups: dict[int, list[_Chain]] = {}
     for chain in chains:
         key = doc.article_index(chain.start) if doc.articles else 0
         groups.setdefault(key, []).append(chain)
     hits: list[Hit] = []
-    for key, group in groups.items():
+    for group in groups.values():
         resolve_chains(group)
-        article_hits = [_hit(c) for c in group if c.place is not None]
-        hits.extend(article_hits)
-        if doc.articles:
-            article = doc.articles[key]
-            # Only places printed in the article itself (not a table of contents above it).
-            head = article.headline_span or (article.start, article.start)
-            own = [
-                h
-                for h in article_hits
-                if article.start <= h.start < article.end or head[0] <= h.start < head[1]
-            ]
-            article.place = _main_place(own, article.headline_span)
+        hits.extend(_hit(c) for c in group if c.place is not None)
     return sorted(hits, key=lambda h: h.start)

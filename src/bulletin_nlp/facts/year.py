@@ -1,8 +1,9 @@
 """The year a figure describes, in the order ``facts.precedence.year`` gives.
 
 Steps:
-- ``headline_echo``: a figure in a headline takes the year of the same figure (value and
-  unit) in its article's body;
+- ``headline_echo``: a figure in a headline takes the year of the same figure in its
+  article's body (same unit; the same value, or one its approximation covers:
+  ``突破89万个`` for ``89.2万个``);
 - ``distributed``: a list after 分别/先后 hands its figures the listed years in order
   (``2019年至2021年…先后达到5万人、6万人和8万人``);
 - ``comparison_base``: the figure of a comparison base takes the base's year
@@ -86,12 +87,28 @@ def _headline_echo(fig: Figure, ctx: DocContext) -> object:
             other.article_index == fig.article_index
             and other is not fig
             and not hs <= other.start < he
-            and other.norm.get("value") == fig.norm.get("value")
             and other.unit == fig.unit
+            and same_figure(fig.norm, other.norm)
         ):
             year = other.resolved.get("year")
             return NULL if year is None else year
     return None
+
+
+def same_figure(headline: dict, body: dict) -> bool:
+    """Whether a headline figure reports the body's figure, perhaps rounded the way its
+    approximation says (``突破89万个`` for ``89.2万个``, ``近2万人`` for ``19858人``)."""
+    try:
+        h, b = float(headline.get("value", 0)), float(body.get("value", 0))
+    except (TypeError, ValueError):
+        return False
+    if h == b:
+        return True
+    close = abs(h - b) <= 0.1 * max(abs(h), abs(b))
+    approx = headline.get("approx")
+    return close and (
+        (approx == "over" and b >= h) or (approx == "under" and b <= h) or approx == "about"
+    )
 
 
 def listed_years(dates: list[Hit], text: str) -> list[int]:

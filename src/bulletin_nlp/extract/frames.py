@@ -1,0 +1,108 @@
+"""The frames stage: the time and place each article speaks from, read from the article
+itself and nothing else.
+
+* ``Article.year``: the year of the article's own date: its publication line
+  (``发布时间：2019-05-24``, ``2021-04-07 09:58 黑龙江日报``) if it prints one, else the
+  first year its headline or lead fixes (``2023年3月22日，…``; not a deadline, not
+  ``2021年以来``). A year its body names in passing is no date (a history). An article
+  with no date of its own is dated by its issue: ``--issue-year`` or the masthead, else
+  the year the page's dated articles share (a newsletter page's articles come from one
+  issue: ``4月24日，…`` in a 2022 issue is 2022-04-24). An article's own date always wins
+  over its neighbours'.
+* ``Article.place``: the first place of its headline, else its most frequent place;
+  places of a dateline (新华社北京…电) and of publication lines are where the report was
+  filed or printed, not what it is about.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..date_spans import anchor_year
+from ..doc import Article, Doc
+from ..spans import Hit
+
+REQUIRES = ("articles", "sentences", "hits:PLACE")
+ASSIGNS = ("article.year", "article.place")
+RULES = ("date", "structure")
+LEAD_SENTENCES = 2  # the dated lead: headline plus the first sentences of the body
+LEAD_CHARS = 150  # lead length when the structure stage found no sentences
+
+
+def lead_spans(doc: Doc, index: int) -> list[tuple[int, int]]:
+    """The headline and the first sentences of article ``index`` (normalized offsets)."""
+    art = doc.articles[index]
+    spans = [art.headline_span] if art.headline_span else []
+    body = [
+        s
+        for s in doc.sentences
+        if s.article == index
+        and art.start <= s.start < art.end
+        and not (art.headline_span and art.headline_span[0] <= s.start < art.headline_span[1])
+        and not any(m[0] <= s.start < m[1] for m in art.meta_spans)
+    ]
+    if body:
+        spans += [(s.start, s.end) for s in body[:LEAD_SENTENCES]]
+    elif not doc.sentences:
+        spans.append((art.start, min(art.end, art.start + LEAD_CHARS)))
+    return spans
+
+
+def _own_year(doc: Doc, index: int) -> int | None:
+    art = doc.articles[index]
+    matches = doc.date_matches
+    for s, e in art.meta_spans:  # the publication line dates the article
+        for m in matches:
+            if s <= m.start < e and (year := anchor_year(doc, m)) is not None:
+                return year
+    for s, e in lead_spans(doc, index):
+        for m in matches:
+            if s <= m.start < e and (year := anchor_year(doc, m)) is not None:
+                return year
+    return None
+
+
+def _outside(hit: Hit, art: Article) -> bool:
+    spans = [art.dateline_span] if art.dateline_span else []
+    return any(s <= hit.start < e for s, e in [*spans, *art.meta_spans])
+
+
+def main_place(doc: Doc, index: int) -> str | None:
+    """The article's place: the first place of its headline, else its most frequent."""
+    art = doc.articles[index]
+    head = art.headline_span or (art.start, art.start)
+    own = [
+        h
+        for h in doc.hits_of("PLACE")
+        if (art.start <= h.start < art.end or head[0] <= h.start < head[1])
+        and isinstance(h.norm, dict)
+        and not _outside(h, art)
+    ]
+    if art.headline_span is not None:
+        for hit in own:
+            if head[0] <= hit.start and hit.end <= head[1]:
+                return str(hit.norm["adcode"])
+    counts = Counter(str(h.norm["adcode"]) for h in own)
+    if not counts:
+        return None
+    top = max(counts.values())
+    return next(str(h.norm["adcode"]) for h in own if counts[str(h.norm["adcode"])] == top)
+
+
+def issue_year(doc: Doc, own: list[int | None]) -> int | None:
+    """The year of the issue a page belongs to: given (``--issue-year``, masthead), else
+    the commonest own year of its articles (ties: the latest)."""
+    if doc.issue_year is not None:
+        return doc.issue_year
+    counts = Counter(y for y in own if y is not None)
+    return max(counts, key=lambda y: (counts[y], y)) if counts else None
+
+
+def extract(doc: Doc) -> list[Hit]:
+    """Assign each article's year and place; adds no hits."""
+    own = [_own_year(doc, i) for i in range(len(doc.articles))]
+    fallback = issue_year(doc, own)
+    for i, art in enumerate(doc.articles):
+        art.year = own[i] if own[i] is not None else fallback
+        art.place = main_place(doc, i)
+    return []

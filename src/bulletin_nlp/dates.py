@@ -23,7 +23,6 @@ from __future__ import annotations
 import calendar
 import logging
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta

@@ -9,7 +9,8 @@ itself and nothing else.
   the year the page's dated articles share (a newsletter page's articles come from one
   issue: ``4月24日，…`` in a 2022 issue is 2022-04-24). An article's own date always wins
   over its neighbours'.
-* ``Article.place``: the first place of its headline, else its most frequent place;
+* ``Article.place``: the first place of its headline unless another is named at least
+  twice as often, else its most frequent place;
   places of a dateline (新华社北京…电) and of publication lines are where the report was
   filed or printed, not what it is about.
 """
@@ -68,24 +69,27 @@ def _outside(hit: Hit, art: Article) -> bool:
 
 
 def main_place(doc: Doc, index: int) -> str | None:
-    """The article's place: the first place of its headline, else its most frequent."""
+    """The article's place: the first place of its headline, unless the article names
+    another at least twice as often, else its most frequent; a
+    place of its publication line (来源：镇海区人民政府) only when the text names none."""
     art = doc.articles[index]
     head = art.headline_span or (art.start, art.start)
-    own = [
+    placed = [
         h
         for h in doc.hits_of("PLACE")
         if (art.start <= h.start < art.end or head[0] <= h.start < head[1])
         and isinstance(h.norm, dict)
-        and not _outside(h, art)
+        and not (art.dateline_span and art.dateline_span[0] <= h.start < art.dateline_span[1])
     ]
-    if art.headline_span is not None:
-        for hit in own:
-            if head[0] <= hit.start and hit.end <= head[1]:
-                return str(hit.norm["adcode"])
+    own = [h for h in placed if not _outside(h, art)] or placed
     counts = Counter(str(h.norm["adcode"]) for h in own)
     if not counts:
         return None
+    in_head = [str(h.norm["adcode"]) for h in own if head[0] <= h.start and h.end <= head[1]]
     top = max(counts.values())
+    # The headline's first place, unless the article names another place more often.
+    if in_head and counts[in_head[0]] * 2 > top:
+        return in_head[0]
     return next(str(h.norm["adcode"]) for h in own if counts[str(h.norm["adcode"])] == top)
 
 

@@ -28,6 +28,8 @@ Nothing here reads another article: an article without a date of its own gives n
 
 from __future__ import annotations
 
+import regex
+
 from ..spans import Hit
 from .context import NULL, DocContext, Figure, Step
 from .modality import target_cue, year_of
@@ -42,11 +44,14 @@ _RANGE_JOINS = ("至", "到", "-", "—", "–", "～", "~")
 
 
 def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
-    """Whether date ``d`` stands as a clause of its own (``2022年，…``): then it sets the
-    time of everything its sentence (from ``lo``) reports after it."""
+    """Whether date ``d`` stands as a clause of its own (``2022年，…``) or opens its
+    sentence (``2014年中国福利彩票年销售…``): then it sets the time of everything the
+    sentence (from ``lo``) reports after it. Spans to now (以来) are excluded by callers."""
     k = d.start
     while k > lo and text[k - 1] in _OPENERS:
         k -= 1
+    if k == lo and regex.match(r"\p{Han}", text[d.end : d.end + 1]):
+        return True  # the sentence opens with its time: 2014年中国福利彩票年销售…
     if k > lo and text[k - 1] not in _CLAUSE_ENDS:
         return False
     return any(text.startswith(w, d.end) for w in frame_words)

@@ -15,6 +15,8 @@ Steps:
   (募集, 收到: donations) or spent (投入, 支出: funding);
 - ``clause``: the nearest cue before the figure in its clause;
 - ``cue_pattern``: a metric's pattern cue in the clause (``取得…证书的…人``);
+- ``list_header``: a part of a list or table a colon introduces counts what the
+  introduction counts (``其中：⏎(1)恤病170.52万元``, ``捐款数额如下：⏎历下区 1746070元``);
 - ``sentence``: the nearest long cue (three characters or more) earlier in the sentence,
   unless the clause names a thing of its own before the figure (``建成孵化平台1538个``).
 
@@ -58,11 +60,10 @@ def cue_hits(
 
 
 def best_metric(
-    text: str,
+    ctx: DocContext,
     lo: int,
     hi: int,
     fig: Figure,
-    rules: FactRules,
     *,
     after: bool,
     min_len: int = 1,
@@ -70,10 +71,12 @@ def best_metric(
     """The metric whose cue is nearest the figure in text[lo:hi].
 
     With ``after``, a cue following the figure wins over one before it, and of those the
-    last one, the head of the noun phrase. A longer cue wins a tie.
+    last one, the head of the noun phrase. A longer cue wins a tie. A cue before the
+    figure with a noun of its own between them (``社会组织违法违规案件1293起``) modifies
+    that noun and says nothing of what is counted.
     """
     best: tuple[int, int, int, MetricEntry] | None = None
-    for s, e, metric in cue_hits(text, lo, hi, fig.unit, rules, min_len):
+    for s, e, metric in cue_hits(ctx.text, lo, hi, fig.unit, ctx.rules, min_len):
         if e <= fig.start:
             key = (1 if after else 0, fig.start - e, -(e - s))
         elif s >= fig.end:
@@ -83,8 +86,36 @@ def best_metric(
         else:
             continue
         if best is None or key < best[:3]:
+            if e < fig.start and (_noun_before(ctx, e, fig.start) or _preposition(ctx, s, e)):
+                continue
             best = (*key, metric)
     return best[3] if best else None
+
+
+# Heads that take the metric of the words before them (低保对象, 参训人员, 社会组织总量).
+_GENERIC_HEADS = frozenset(
+    {"人员", "对象", "人口", "群众", "居民", "家庭", "人数", "总数", "数量", "总量", "规模",
+     "人次", "总额", "金额", "数", "总计", "合计", "共计", "户", "人", "人才", "服务", "活动"}
+)  # fmt: skip
+
+
+def _noun_before(ctx: DocContext, e: int, start: int) -> bool:
+    """Whether the word right before the figure is a noun of its own after the cue
+    (``社会组织违法违规案件1293起``: it counts 案件, the cue only modifies them)."""
+    word, tag, ws, _we = ctx.doc.pos_tokens.at(start - 1)
+    if ws < e or len(word) < 2 or not (tag.startswith("n") or tag == "vn"):
+        return False  # one character (共, read as a noun) is no name of a thing
+    if tag in ("nr", "ns", "nt"):
+        return False
+    return word not in _GENERIC_HEADS and not any(
+        h.start <= ws < h.end for h in ctx.kept if h.type in ("PLACE", "ORG", "DATE")
+    )
+
+
+def _preposition(ctx: DocContext, s: int, e: int) -> bool:
+    """A verb cue read as a preposition (``通过心理量表测量12000余人``: by means of)."""
+    _word, tag, ws, we = ctx.doc.pos_tokens.at(s)
+    return (ws, we) == (s, e) and tag == "p"
 
 
 def _incidental(fig: Figure, ctx: DocContext) -> str | None:
@@ -127,6 +158,33 @@ def _verb(fig: Figure, ctx: DocContext) -> MetricEntry | None:
             if k >= 0 and (best is None or k > best[0]):
                 best = (k, m)
     return best[1] if best else None
+
+
+_LIST_REACH = 400  # how far back a list's colon may stand (characters)
+
+
+def _list_header(fig: Figure, ctx: DocContext) -> MetricEntry | None:
+    """A part of a list or table that a colon introduces (``…救助支出1308.94万元。其中：
+    ⏎(1)恤病170.52万元``, ``具体捐款数额如下：⏎历下区 1746070元``) counts what the
+    introduction counts: the metric of its figure in the same unit, else its cue."""
+    text = ctx.text
+    start, _end = ctx.article_bounds(fig)
+    lo = max(start, fig.start - _LIST_REACH)
+    colon = text.rfind("：", lo, fig.clause[0] + 1)
+    if colon < 0 or "。" in text[colon : fig.start]:
+        return None
+    sent = ctx.doc.sentence_at(colon)
+    intro_lo = sent.start if sent is not None else max(lo, text.rfind("\n", lo, colon) + 1)
+    if text[intro_lo:colon].strip("，。 \n") in ctx.rules.words("breakdown"):
+        # 其中： alone: the total stands in the sentence before
+        before = ctx.doc.sentence_at(intro_lo - 1) if intro_lo > 0 else None
+        intro_lo = before.start if before is not None else intro_lo
+    for prev, metric in reversed(ctx.previous):
+        if intro_lo <= prev.start < colon and metric is not None and fig.unit in metric.units:
+            return metric
+    # The cue of the introduction nearest its colon.
+    hits = [h for h in cue_hits(text, intro_lo, colon, fig.unit, ctx.rules)]
+    return max(hits, key=lambda h: h[1])[2] if hits else None
 
 
 def _breakdown_inherit(fig: Figure, ctx: DocContext) -> MetricEntry | None:
@@ -183,7 +241,7 @@ def _list_item(fig: Figure, ctx: DocContext) -> MetricEntry | str | None:
     if counts_another_noun(fig, ctx):
         return OTHER
     ss, se = fig.item
-    return best_metric(ctx.text, ss, se, fig, ctx.rules, after=True)
+    return best_metric(ctx, ss, se, fig, after=True)
 
 
 _MEASURE_WORDS = frozenset(
@@ -191,53 +249,55 @@ _MEASURE_WORDS = frozenset(
 )
 
 
-def own_noun(fig: Figure, ctx: DocContext) -> bool:
-    """Whether the clause names a thing of its own before the figure (``建成孵化平台1538个``):
-    then a cue elsewhere in the sentence does not say what it counts. Names, measure words
-    (人数, 总量) and categories (社会服务类) are no such thing."""
-    cs = fig.clause[0]
-    named = [h for h in ctx.kept if h.type in ("PLACE", "ORG", "PERSON", "DATE", "QUANTITY")]
-    named = [h for h in named if h.end > cs and h.start < fig.start]
+def has_own_noun(ctx: DocContext, a: int, b: int) -> bool:
+    """Whether ``text[a:b]`` names a thing of its own: a noun that is no name, measure
+    word (人数, 总量), category (社会服务类) or scope word."""
     categories = ctx.rules.words("category")
     pos, text = ctx.doc.pos_tokens, ctx.text
-    if any(c in text[cs : fig.start] for c in categories):
+    if any(c in text[a:b] for c in categories):
         return False  # a category label (社会服务类2153个) names no thing of its own
-    k = cs
-    while k < fig.start:
+    named = [
+        h
+        for h in ctx.kept
+        if h.type in ("PLACE", "ORG", "PERSON", "DATE", "QUANTITY") and h.end > a and h.start < b
+    ]
+    k = a
+    while k < b:
         word, tag, s, e = pos.at(k)
         k = max(e, k + 1)
         if not (tag.startswith("n") or tag == "vn") or tag in ("nr", "ns", "nt"):
             continue
-        if (
-            word in _MEASURE_WORDS
-            or any(word.endswith(c) for c in categories)
-            or any(text.startswith(c, e) for c in categories)
-        ):
+        if word in _MEASURE_WORDS or any(scope in word for scope in ctx.rules.scope()):
             continue
-        if any(h.start <= s and e <= h.end for h in named):
-            continue
-        if any(scope in word for scope in ctx.rules.scope()):
+        if any(h.start <= s and e <= h.end for h in named) or e > b:
             continue
         return True
     return False
 
 
+def own_noun(fig: Figure, ctx: DocContext) -> bool:
+    """Whether the clause names a thing of its own before the figure (``建成孵化平台1538个``):
+    then a cue elsewhere in the sentence does not say what it counts."""
+    return has_own_noun(ctx, fig.clause[0], fig.start)
+
+
 def _clause(fig: Figure, ctx: DocContext) -> MetricEntry | None:
     cs, ce = fig.clause
-    return best_metric(ctx.text, cs, ce, fig, ctx.rules, after=False)
+    return best_metric(ctx, cs, ce, fig, after=False)
 
 
 def _sentence(fig: Figure, ctx: DocContext) -> MetricEntry | None:
     if own_noun(fig, ctx):
         return None
     lo = fig.sentence[0]
-    return best_metric(ctx.text, lo, fig.start, fig, ctx.rules, after=False, min_len=3)
+    return best_metric(ctx, lo, fig.start, fig, after=False, min_len=3)
 
 
 STEPS: dict[str, Step] = {
     "incidental": _incidental,
     "rate": _rate,
     "cue_pattern": _cue_pattern,
+    "list_header": _list_header,
     "breakdown_inherit": _breakdown_inherit,
     "list_item": _list_item,
     "verb": _verb,

@@ -162,3 +162,18 @@ def test_streets_csv_has_the_shape_the_fast_reader_expects() -> None:
         rows = list(csv.reader(fh))
     assert rows[0] == ["code", "name", "areaCode", "provinceCode", "cityCode"]
     assert all(len(row) == 5 and not set(row[1]) & {",", '"'} for row in rows[1:])
+
+
+@pytest.mark.parametrize(
+    ("name", "adcode"),
+    [
+        ("章丘市", "370114"),  # a county-level city that became a district
+        ("济阳县", "370115"),  # a county that became a district
+        ("坪山新区", "440310"),
+        ("朝阳县", "211321"),  # a county of its own today: never a district's old name
+        ("朝阳市", "211300"),
+    ],
+)
+def test_former_names_of_districts(name: str, adcode: str) -> None:
+    place = lookup(name)
+    assert place is not None and place.adcode == adcode

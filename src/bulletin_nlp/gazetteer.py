@@ -54,6 +54,7 @@ class PlaceRule(RuleEntry):
     surfaces: list[str] = Field(default_factory=list)
     suffixes: list[str] = Field(default_factory=list)
     min_stem: int = 2
+    former: bool = False  # short_form: a former name, never one another place bears now
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> PlaceRule:
@@ -239,6 +240,7 @@ class Gazetteer:
 
     def _add_short_forms(self) -> None:
         rules = [(r, regex.compile(r.pattern or "")) for r in self._of("short_form")]
+        official = {p.name for p in self.by_adcode.values()}
         for place in list(self.by_adcode.values()):
             for rule, pattern in rules:
                 if place.level not in rule.levels:
@@ -248,6 +250,8 @@ class Gazetteer:
                     continue
                 for form in rule.forms:
                     surface = form.format(**match.groupdict(default=""))
+                    if rule.former and surface in official:
+                        continue  # 朝阳县 is a county of its own, not 朝阳区's old name
                     if len(surface) >= 2 and surface != place.name:
                         self._add_variant(surface, Variant(place, rule.id, rule.standalone))
 

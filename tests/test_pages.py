@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bulletin_nlp.doc import Doc
+from bulletin_nlp.evaluate import frame_leaks
 from bulletin_nlp.gold import place_norm
 from bulletin_nlp.normalize import compact
 from bulletin_nlp.pipeline import process_file
@@ -78,3 +79,25 @@ def test_page_figures_take_year_and_place_from_their_own_article(
         if (got["year"], got["place"]) != (want["year"], place):
             wrong.append((want["quantity"], (got["year"], got["place"]), (want["year"], place)))
     assert not wrong
+
+
+ALL_BULLETINS = sorted(
+    [*Path(__file__).parents[1].glob("corpus/*.txt"), *Path(__file__).parent.glob("data/*.txt")]
+    + [*PAGES.glob("*.txt"), *Path(__file__).parents[1].glob("corpus/realworld/dev/*.txt")]
+)
+
+
+@pytest.mark.parametrize("path", ALL_BULLETINS, ids=lambda p: p.name)
+def test_no_fact_takes_its_year_or_place_from_another_article(path: Path) -> None:
+    doc = process_file(path, use_model=False)
+    assert frame_leaks(doc) == []
+
+
+def test_a_leak_is_caught() -> None:
+    doc = process_file(PAGES / "multi_inline_sources.txt", use_model=False)
+    fact = next(f for f in doc.facts if f["value"] == 3200)
+    fact["year"], fact["place"] = 2017, "320800"  # as if from another article
+    assert {(leak["field"], leak["value"]) for leak in frame_leaks(doc)} == {
+        ("year", 2017),
+        ("place", "320800"),
+    }

@@ -187,3 +187,40 @@ def overall(report: Report) -> PRF:
         total.fn += prf.fn
         total.norm_ok += prf.norm_ok
     return total
+
+
+def frame_leaks(doc: Any) -> list[dict[str, Any]]:
+    """Facts of ``doc`` (a processed :class:`~bulletin_nlp.doc.Doc`) whose year or place
+    its own article does not explain: a year that is neither named by a date of the
+    article nor the article's frame (its own date or its issue's), a place that is neither
+    the nation, the article's place, nor above or at a place the article names. Each is a
+    year or place that came from another article."""
+    out: list[dict[str, Any]] = []
+    places = doc.hits_of("PLACE")
+    dates = doc.hits_of("DATE")
+    for fact in doc.facts:
+        qs = doc.norm_offset(fact["quantity_span"][0])
+        index = doc.article_index(qs) if doc.articles else 0
+        art = doc.articles[index] if doc.articles else None
+        lo = min(art.start, art.headline_span[0] if art and art.headline_span else art.start) if art else 0
+        hi = art.end if art else len(doc.norm)
+        own_years = {art.year, doc.issue_year} if art else {doc.issue_year}
+        for d in dates:
+            if lo <= d.start < hi and isinstance(d.norm, str):
+                own_years.update(int(p[:4]) for p in d.norm.split("/") if p[:4].isdigit())
+        year = fact.get("year")
+        if year is not None and year not in own_years:
+            out.append({"doc": doc.name, "field": "year", "fact": fact, "value": year})
+        place = fact.get("place")
+        if place is None or place == "100000" or (art is not None and place == art.place):
+            continue
+        prefix = place.rstrip("0")
+        prefix = prefix + "0" * (len(prefix) % 2)  # whole levels: 33, 3310, 331002
+        named = [
+            str(h.norm.get("adcode"))
+            for h in places
+            if lo <= h.start < hi and isinstance(h.norm, dict)
+        ]
+        if not any(code.startswith(prefix) for code in named):
+            out.append({"doc": doc.name, "field": "place", "fact": fact, "value": place})
+    return out

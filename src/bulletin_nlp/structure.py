@@ -25,6 +25,10 @@ from .normalize import PAGE_MARKER
 HEADLINE_MAX = 60
 SECTION_LABEL_MAX = 6
 BYLINE_MAX = 20  # a byline is a short line of its own
+# A sentence longer than this (text without terminal punctuation, such as a table pasted as
+# one line) is cut at a clause mark or between figures: every stage's work per sentence
+# stays bounded, so a document's cost grows linearly with its length.
+SENTENCE_MAX = 240
 _SENTENCE_END = regex.compile(r"[。！？!?…]+[”’」）)]*")
 
 
@@ -306,7 +310,27 @@ def _sentences(doc: Doc, paras: list[Para], owner: list[int]) -> None:
         if p.source_start is not None:
             bounds.append(p.source_start - p.start)
         for b in sorted(set(bounds)) + [len(text)]:
+            while b - cut > SENTENCE_MAX:  # text without terminal punctuation (a table)
+                piece = _bounded_cut(text, cut, cut + SENTENCE_MAX)
+                doc.sentences.append(Sentence(p.start + cut, p.start + piece, art, pi))
+                cut = piece
             if b > cut:
                 doc.sentences.append(Sentence(p.start + cut, p.start + b, art, pi))
                 cut = b
     doc.sentences.sort(key=lambda s: s.start)
+
+
+_IN_FIGURE = regex.compile(r"[\d.,，%万亿千百十余多]")
+
+
+def _bounded_cut(text: str, start: int, limit: int) -> int:
+    """Where to end a sentence that runs past ``SENTENCE_MAX`` characters: after the last
+    clause punctuation before ``limit``, else at the last place that cuts no figure, so
+    the work per sentence stays bounded on text without terminal punctuation."""
+    k = max(text.rfind(c, start, limit) for c in "，；：,;")
+    if k > start + SENTENCE_MAX // 2:
+        return k + 1
+    for cut in range(limit, start + SENTENCE_MAX // 2, -1):
+        if not _IN_FIGURE.match(text, cut - 1) and not _IN_FIGURE.match(text, cut):
+            return cut
+    return limit

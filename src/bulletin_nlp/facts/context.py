@@ -58,6 +58,10 @@ class ByStart:
         """Hits starting inside [lo, hi), in order."""
         return self.hits[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
 
+    def covering(self, pos: int, reach: int = 80) -> list[Hit]:
+        """Hits with start <= pos < end (spans longer than ``reach`` are not looked for)."""
+        return [h for h in self.within(pos - reach, pos + 1) if h.end > pos]
+
     def index_of(self, hit: Hit) -> int:
         """The position of ``hit`` (the first equal one, as list.index finds it)."""
         i = bisect_left(self.starts, hit.start)
@@ -113,6 +117,10 @@ class DocContext:
         self.date_index = ByStart(by_type.get("DATE", []))
         self.quantity_index = ByStart(by_type.get("QUANTITY", []))
         self.doc_index = ByStart(by_type.get("DOCUMENT", []))
+        self.named_index = ByStart(  # names and figures: words no cue or noun test reads
+            [h for h in kept if h.type in ("PLACE", "ORG", "PERSON", "DATE", "QUANTITY")]
+        )
+        self.stage_places = ByStart(doc.hits_of("PLACE"))  # names inside ORG names too
         self.previous: list[tuple[Figure, MetricEntry | None]] = []  # figures so far
         self.resolved: list[Figure] = []  # figures resolved so far, in resolution order
         self.last_actual_year: dict[int, int] = {}  # article -> year of its last result

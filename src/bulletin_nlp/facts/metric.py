@@ -92,13 +92,6 @@ def best_metric(
     return best[3] if best else None
 
 
-# Heads that take the metric of the words before them (低保对象, 参训人员, 社会组织总量).
-_GENERIC_HEADS = frozenset(
-    {"人员", "对象", "人口", "群众", "居民", "家庭", "人数", "总数", "数量", "总量", "规模",
-     "人次", "总额", "金额", "数", "总计", "合计", "共计", "户", "人", "人才", "服务", "活动"}
-)  # fmt: skip
-
-
 def _noun_before(ctx: DocContext, e: int, start: int) -> bool:
     """Whether the word right before the figure is a noun of its own after the cue
     (``社会组织违法违规案件1293起``: it counts 案件, the cue only modifies them)."""
@@ -107,8 +100,8 @@ def _noun_before(ctx: DocContext, e: int, start: int) -> bool:
         return False  # one character (共, read as a noun) is no name of a thing
     if tag in ("nr", "ns", "nt"):
         return False
-    return word not in _GENERIC_HEADS and not any(
-        h.start <= ws < h.end for h in ctx.kept if h.type in ("PLACE", "ORG", "DATE")
+    return word not in ctx.rules.words("generic_head") and not any(
+        h.type in ("PLACE", "ORG", "DATE") for h in ctx.named_index.covering(ws)
     )
 
 
@@ -180,7 +173,9 @@ def _list_header(fig: Figure, ctx: DocContext) -> MetricEntry | None:
         before = ctx.doc.sentence_at(intro_lo - 1) if intro_lo > 0 else None
         intro_lo = before.start if before is not None else intro_lo
     for prev, metric in reversed(ctx.previous):
-        if intro_lo <= prev.start < colon and metric is not None and fig.unit in metric.units:
+        if prev.start < intro_lo:
+            break
+        if prev.start < colon and metric is not None and fig.unit in metric.units:
             return metric
     # The cue of the introduction nearest its colon.
     hits = [h for h in cue_hits(text, intro_lo, colon, fig.unit, ctx.rules)]
@@ -198,6 +193,8 @@ def _breakdown_inherit(fig: Figure, ctx: DocContext) -> MetricEntry | None:
         return None
     # Skipping figures in other units (a share between the total and its parts).
     for prev, m in reversed(ctx.previous):
+        if prev.start < lo:
+            break  # figures come in reading order: none earlier is in this sentence
         if prev.sentence[0] == lo and m is not None and fig.unit in m.units:
             return m
     return None
@@ -256,11 +253,6 @@ def has_own_noun(ctx: DocContext, a: int, b: int) -> bool:
     pos, text = ctx.doc.pos_tokens, ctx.text
     if any(c in text[a:b] for c in categories):
         return False  # a category label (社会服务类2153个) names no thing of its own
-    named = [
-        h
-        for h in ctx.kept
-        if h.type in ("PLACE", "ORG", "PERSON", "DATE", "QUANTITY") and h.end > a and h.start < b
-    ]
     k = a
     while k < b:
         word, tag, s, e = pos.at(k)
@@ -269,7 +261,7 @@ def has_own_noun(ctx: DocContext, a: int, b: int) -> bool:
             continue
         if word in _MEASURE_WORDS or any(scope in word for scope in ctx.rules.scope()):
             continue
-        if any(h.start <= s and e <= h.end for h in named) or e > b:
+        if e > b or any(h.start <= s and e <= h.end for h in ctx.named_index.covering(s)):
             continue
         return True
     return False

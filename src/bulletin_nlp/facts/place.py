@@ -133,8 +133,7 @@ def _scope_word(fig: Figure, ctx: DocContext) -> str | None:
         return found
     start, _end = ctx.article_bounds(fig)
     # Every place the place stage read, names of organizations included (廊坊市民政局).
-    named = [h for h in ctx.doc.hits_of("PLACE") if start <= h.start < fig.start]
-    for hit in sorted(named, key=lambda h: h.start, reverse=True):
+    for hit in reversed(ctx.stage_places.within(start, fig.start)):
         code = adcode(hit)
         if code is not None and (found := at_level(code, level)) is not None:
             return found

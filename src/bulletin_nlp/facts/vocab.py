@@ -89,6 +89,7 @@ class FactCueEntry(RuleEntry):
         "sub_kind",
         "category",
         "national_org",
+        "generic_head",
         "precedence",
     ]
     description: str = ""

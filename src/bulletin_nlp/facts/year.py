@@ -41,6 +41,7 @@ _CLAUSE_ENDS = "，,：:；;"
 # What may join the years of a list: 2019年、2020年和2021年; 2019年至2021年.
 _LIST_JOINS = ("、", "，", "和", "及", "与")
 _RANGE_JOINS = ("至", "到", "-", "—", "–", "～", "~")
+_FRAME_REACH = 2000  # characters: how far back a paragraph's frame may stand
 
 
 def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
@@ -227,7 +228,9 @@ def _paragraph_frame(fig: Figure, ctx: DocContext) -> int | None:
     lo = fig.sentence[0]
     strict_as_of = tuple(w for w in rules.words("as_of") if w.startswith("截"))
     period_words, frame_words = rules.words("period"), rules.words("frame")
-    for d in reversed(ctx.date_index.within(ps, lo)):
+    # The latest frame first, no further back than _FRAME_REACH: a one-line document is
+    # one paragraph, and a frame that far back frames nothing any more.
+    for d in reversed(ctx.date_index.within(max(ps, lo - _FRAME_REACH), lo)):
         if _starts_span(d, ctx) or base_scope(d, fig, ctx) is not None:
             continue
         sent = ctx.doc.sentence_at(d.start)

@@ -54,6 +54,8 @@ def test_match_examples(entry: QuantityEntry, example: str) -> None:
     assert not [h for h in hits if h not in exact and h.start < end and start < h.end]
     if entry.kind in ("unit", "context_unit"):
         assert exact[0].rule_id == entry.id
+    if entry.kind == "direction":
+        assert exact[0].attrs.get("direction") == entry.direction
 
 
 @pytest.mark.parametrize(("entry", "example"), NO_MATCHES)
@@ -104,7 +106,43 @@ CASES = [
             ("13个", 13, "个", "exact"),
         ],
     ),
+    # issue 15: the whole figure or nothing
+    ("项目投入资金3千万元。", [("3千万元", 30000000, "元", "exact")]),
+    ("占比为百分之一点五七。", [("百分之一点五七", 1.57, "%", "exact")]),
+    ("项目总额82，225.00元。", [("82，225.00元", 82225, "元", "exact")]),
+    ("增长率为-1.18%，", [("-1.18%", -1.18, "%", "exact")]),
+    ("对50万元（含）以上的项目", [("50万元（含）以上", 500000, "元", "over")]),
+    ("资金小于40万。", [("小于40万", 400000, "元", "under")]),
+    (
+        "查处案件1293起，撤销登记2060起。",
+        [("1293起", 1293, "起", "exact"), ("2060起", 2060, "起", "exact")],
+    ),
+    ("降到不足1千家", [("不足1千家", 1000, "家", "under")]),
+    ("共有1,2345人参加", []),
+    ("共有3万45人参加", []),
+    ("2022，345人参加", [("345人", 345, "人", "exact")]),
+    ("出现负增长。", []),
+    ("编号G20人", []),
 ]
+
+
+DIRECTIONS = [
+    # issue 15: a change word before the figure; the value stays as written
+    ("同比下降1.2%，", "down"),
+    ("减少了1.06万个", "down"),
+    ("同比负增长3.5%，", "down"),
+    ("同比增长115.83%，", "up"),
+    ("比上年增加442个", "up"),
+    ("增长率为-1.18%，", None),
+    ("全市共有215家", None),
+    ("我市将改造提升25个", None),  # upgraded sites, not a rise
+]
+
+
+@pytest.mark.parametrize(("text", "direction"), DIRECTIONS)
+def test_direction(text: str, direction: str | None) -> None:
+    (hit,) = run(text)
+    assert hit.attrs.get("direction") == direction
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)

@@ -47,6 +47,55 @@ _TOKEN = regex.compile(r"\d+(?:\.\d+)?|[〇零一二两三四五六七八九]|[�
 # Digit-by-digit numerals (二〇三五, 三六七): three or more digits, or any with a zero;
 # two plain digits are a vague "three or four" (三四个), not 34.
 _DIGIT_SEQ = regex.compile(r"[〇零一二三四五六七八九]{3,}|(?=.*[〇零])[〇零一二三四五六七八九]{2}")
+# A decimal numeral scaled by 万/亿: 一点五万, 三点五亿.
+_SCALED_DECIMAL = regex.compile(r"(.*点[〇零一二三四五六七八九]+)([万亿]+)")
+
+# The shape of one written figure in running text, for finding figures (the extractors
+# build their patterns from it): Arabic runs with thousands groups (``,`` or ``，``, only
+# between groups of three) and decimals, Chinese digits and multipliers, mixed forms
+# (3千万, 2千5百, 1千零20, 3万4000), 点 decimals, inner approximation marks (一万七千余,
+# 两百多), a leading sign and a 百分之 prefix. It is deliberately wider than what reads
+# (1,2345 and 1.2.3 match): a figure that matches but does not parse is one unreadable
+# figure, never a shorter readable one inside it. An Arabic digit never glues to a Chinese
+# digit (100一线, 统一3家): only to a multiplier or a zero.
+SIGNS = "-−－负"
+# No written figure is longer (the longest, 一千二百三十四万五千六百七十八亿..., is ~40).
+MAX_NUMERAL_CHARS = 64
+CN_DIGIT_CHARS = "〇零一二两三四五六七八九"
+CN_MULTIPLIER_CHARS = "十百千万亿"
+ARABIC_PATTERN = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d]|[,，]\d)|\d+(?:,\d+)*)(?:\.\d+)*"
+NUMERAL_PATTERN = (
+    rf"[{SIGNS}]?(?:[百千万]分之)?"
+    rf"(?:{ARABIC_PATTERN}|[{CN_DIGIT_CHARS}{CN_MULTIPLIER_CHARS}])"
+    rf"(?:(?<!\d)[{CN_DIGIT_CHARS}]|[{CN_MULTIPLIER_CHARS}{INNER_APPROX}]"
+    rf"|(?<=[〇零{CN_MULTIPLIER_CHARS}]){ARABIC_PATTERN}|点(?=[{CN_DIGIT_CHARS}]))*"
+)
+# Text just before a figure that shows the figure started earlier: a digit, a decimal
+# point or ASCII comma (only ever inside numbers after normalization), or a thousands
+# group and its separator (12，|345).
+_THOUSANDS_HEAD = regex.compile(r"(?<![\d.])\d{1,3}(?:[,，]\d{3})*[,，]$")
+_THOUSANDS_TAIL = regex.compile(r"\d{3}(?!\d)")
+_NUMERAL_CHARS = frozenset("0123456789.," + CN_DIGIT_CHARS + CN_MULTIPLIER_CHARS + SIGNS)
+
+
+def continues_left(text: str, start: int) -> bool:
+    """Whether a figure found at ``text[start:]`` is the tail of a longer written one.
+
+    True after a digit, a Chinese numeral, a sign, a decimal point or an ASCII comma (only
+    ever inside numbers after normalization), and after a thousands group with its
+    separator when the figure starts with a group of three (``12，|345``). A ``，`` after
+    four digits (``2022，345``) is punctuation.
+    """
+    if start <= 0:
+        return False
+    before = text[start - 1]
+    if before in _NUMERAL_CHARS:
+        return True
+    return (
+        before == "，"
+        and _THOUSANDS_TAIL.match(text, start) is not None
+        and _THOUSANDS_HEAD.search(text, max(0, start - 64), start) is not None
+    )
 
 
 def fold(text: str) -> str:
@@ -98,12 +147,20 @@ def _section(text: str) -> Decimal | None:
         if tok in DIGITS:
             pending, pending_cn = Decimal(DIGITS[tok]), True
         else:
-            pending, pending_cn = Decimal(tok), False
+            pending, pending_cn = Decimal(tok), len(tok) == 1
     if pending is not None:
-        if last_unit is not None and pending_cn and not after_zero:
-            total += pending * last_unit / 10  # abbreviated: 两千四百五 = 2450
-        else:
+        if last_unit is None:
             total += pending
+        elif after_zero:
+            if pending >= last_unit:
+                return None  # 1千零2000
+            total += pending  # 1千零20
+        elif pending_cn:
+            total += pending * last_unit / 10  # abbreviated: 两千四百五 = 2450, 3千5 = 3500
+        elif last_unit / 10 <= pending < last_unit and pending == pending.to_integral_value():
+            total += pending  # 1千200
+        else:
+            return None  # 1千20 (which place?), 1千2000, 1千2.5
     return total
 
 
@@ -125,10 +182,17 @@ def _integer_part(text: str) -> Decimal | None:
         return high * mult
     if low_text[0] in "〇零":
         low = _integer_part(low_text[1:]) if len(low_text) > 1 else Decimal(0)
-    elif low_text in DIGITS:
-        low = Decimal(DIGITS[low_text]) * mult / 10  # 一万三 = 13000
+    elif low_text in DIGITS or (len(low_text) == 1 and low_text.isdigit()):
+        # Abbreviated: 一万三 = 13000, 13万5 = 135000. After a round head (十万五, 3千万5)
+        # the place the digit fills is unclear.
+        if high % 10 != 0 or high != high.to_integral_value():
+            low = Decimal(DIGITS.get(low_text, 0) or int(low_text)) * mult / 10
+        else:
+            return None
     else:
         low = _integer_part(low_text)
+        if low is not None and _ARABIC.fullmatch(low_text) and low < mult / 10:
+            return None  # 3万45: a bare tail that fills no place (3万零45 would)
     if low is None or low >= mult:
         return None
     return high * mult + low
@@ -136,7 +200,7 @@ def _integer_part(text: str) -> Decimal | None:
 
 def _parse(text: str) -> tuple[Decimal, bool] | None:
     """(value, inexact) for a folded numeral, or None."""
-    if not text:
+    if not text or len(text) > MAX_NUMERAL_CHARS:
         return None
     sign = Decimal(1)
     if text[0] in "-负":
@@ -159,6 +223,8 @@ def _parse(text: str) -> tuple[Decimal, bool] | None:
         if mark in stripped:
             if stripped.startswith(mark) or stripped.count(mark) > 1:
                 return None
+            if stripped[stripped.index(mark) + 1 :].strip("万亿"):
+                return None  # 一万多三千: digits after the mark
             inexact = True
             stripped = stripped.replace(mark, "")
     if inexact and len(stripped) < len(text) - 1:
@@ -171,6 +237,14 @@ def _plain(text: str) -> Decimal | None:
     """An unsigned numeral without approximation marks."""
     if not text:
         return None
+    scaled = _SCALED_DECIMAL.fullmatch(text)
+    if scaled:
+        head = _plain(scaled.group(1))
+        if head is None:
+            return None
+        for ch in scaled.group(2):
+            head *= BIG_UNITS[ch]
+        return head  # 一点五万 = 15000
     if "点" in text:
         whole, _, frac = text.partition("点")
         head = _plain(whole) if whole else None
@@ -315,7 +389,14 @@ def parse_quantity(text: str, lex: QuantityLexicon | None = None) -> dict[str, A
 
 
 __all__ = [
+    "ARABIC_PATTERN",
+    "CN_DIGIT_CHARS",
+    "CN_MULTIPLIER_CHARS",
     "DIGITS",
+    "INNER_APPROX",
+    "NUMERAL_PATTERN",
+    "SIGNS",
+    "continues_left",
     "QuantityLexicon",
     "UnitForm",
     "fold",

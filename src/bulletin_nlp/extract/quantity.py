@@ -7,10 +7,17 @@ idiom (the ``exclude`` patterns), not an article-like ``一``, and a Chinese num
 ten only with a person classifier (``两名``, ``八人``; ``三个级别`` is definitional). A
 figure with ``万``/``亿`` and no unit (``人数达73.7万``) takes its unit from a cue noun
 earlier in the clause.
+
+The number is the whole written figure (:data:`bulletin_nlp.numbers.NUMERAL_PATTERN`:
+``3千万``, ``82，225.00``, ``-1.18``, ``百分之一点五七``). A figure that does not read in
+full, or that starts inside a longer one, yields no hit and a logged reason, never a hit
+for the part that reads. A change word right before the figure (``下降1.2%``) is kept as
+``attrs["direction"]`` (``up``/``down``); the value stays as written.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -19,27 +26,44 @@ import regex
 from pydantic import model_validator
 
 from ..doc import Doc
-from ..numbers import QuantityLexicon, UnitForm, fold, parse_quantity
+from ..normalize import fold as compare_fold
+from ..numbers import (
+    CN_DIGIT_CHARS,
+    INNER_APPROX,
+    NUMERAL_PATTERN,
+    SIGNS,
+    QuantityLexicon,
+    UnitForm,
+    continues_left,
+    fold,
+    parse_quantity,
+)
 from ..rules import RuleEntry, load_entries
 from ..spans import Hit
 
-_AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_CN_HEAD = "〇零一二两三四五六七八九十百千"
-_CN = rf"[{_CN_HEAD}][{_CN_HEAD}万亿]*"
+# The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
+REQUIRES = ("articles", "sentences", "hits:DATE")
+ASSIGNS = ("hits:QUANTITY",)
+RULES: tuple[str, ...] = ("quantity",)
+
+log = logging.getLogger(__name__)
+
 _CLAUSE_END = "，。；！？：\n"
 _HAN = regex.compile(r"\p{Han}")
+_COUNTING_CHARS = frozenset(CN_DIGIT_CHARS + "十百千")
 
 
 class QuantityEntry(RuleEntry):
     """One entry of ``rules/quantity.yaml``; which fields apply depends on ``kind``."""
 
-    kind: Literal["unit", "qualifier", "context_unit", "indefinite", "exclude"]
+    kind: Literal["unit", "qualifier", "context_unit", "indefinite", "exclude", "direction"]
     forms: list[str] = []
     unit: str | None = None
     small_chinese: bool = False
     arabic_only: bool = False
     position: Literal["before", "after", "inner"] | None = None
     approx: Literal["about", "over", "under"] | None = None
+    direction: Literal["up", "down"] | None = None
     cues: list[str] = []
     not_after: list[str] = []
     pattern: str | None = None
@@ -52,6 +76,7 @@ class QuantityEntry(RuleEntry):
             "context_unit": ("cues", "unit"),
             "indefinite": ("forms",),
             "exclude": ("pattern",),
+            "direction": ("forms", "direction"),
         }[self.kind]
         missing = [name for name in need if not getattr(self, name)]
         if missing:
@@ -62,8 +87,9 @@ class QuantityEntry(RuleEntry):
             except regex.error as exc:
                 raise ValueError(f"pattern does not compile: {exc}") from exc
         if self.kind == "qualifier" and self.position == "inner":
-            if any(len(f) != 1 for f in self.forms):
-                raise ValueError("inner qualifiers are single characters (余, 多)")
+            unknown = [f for f in self.forms if len(f) != 1 or f not in INNER_APPROX]
+            if unknown:
+                raise ValueError(f"inner qualifiers the number reader knows are {INNER_APPROX}")
         return self
 
 
@@ -89,10 +115,14 @@ class Tables:
     not_after: dict[str, tuple[str, ...]]  # approximation word -> characters that capture it
     excludes: tuple[tuple[str, regex.Pattern[str]], ...]
     candidate: regex.Pattern[str]
+    directions: tuple[tuple[str, str], ...]  # change word before a figure, longest first
 
 
 def _alternation(forms: list[str]) -> str:
-    return "|".join(regex.escape(f) for f in sorted(set(forms), key=len, reverse=True))
+    """Longest first; each form also as folded (the lexicon's keys) and as normalized
+    text writes it (full-width brackets: ``（含）以上``)."""
+    written = set(forms) | {f.replace("(", "（").replace(")", "）") for f in forms}
+    return "|".join(regex.escape(f) for f in sorted(written, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -108,6 +138,7 @@ def tables() -> Tables:
     indefinite: set[str] = set()
     not_after: dict[str, tuple[str, ...]] = {}
     excludes: list[tuple[str, regex.Pattern[str]]] = []
+    directions: dict[str, str] = {}
     for e in entries:
         if e.kind == "unit":
             for form in e.forms:
@@ -126,22 +157,19 @@ def tables() -> Tables:
             indefinite.update(e.forms)
         elif e.kind == "exclude" and e.pattern:
             excludes.append((e.id, regex.compile(e.pattern)))
+        elif e.kind == "direction" and e.direction:
+            directions.update({form: e.direction for form in e.forms})
     lex = QuantityLexicon(
         units=tuple(UnitForm(form, rule.unit) for form, rule in units.items()),
         before=before,
         after=after,
         inner=inner_approx,
     )
-    inner_cls = "[" + "".join(regex.escape(c) for c in inner) + "]?" if inner else ""
-    number = (
-        rf"百分之(?:{_AR}|{_CN})"
-        rf"|(?:(?<![A-Za-z\d.,]){_AR}|{_CN}){inner_cls}(?:[万亿]+{inner_cls})?"
-    )
     pre = _alternation(list(before))
     post = _alternation(list(after))
     unit = _alternation(list(units))
     candidate = regex.compile(
-        rf"(?P<pre>{pre})?(?P<num>{number})(?P<unit>{unit})?(?P<post>{post})?"
+        rf"(?P<pre>{pre})?(?P<num>{NUMERAL_PATTERN})(?P<unit>{unit})?(?P<post>{post})?"
     )
     return Tables(
         version,
@@ -152,6 +180,7 @@ def tables() -> Tables:
         not_after,
         tuple(excludes),
         candidate,
+        tuple(sorted(directions.items(), key=lambda item: len(item[0]), reverse=True)),
     )
 
 
@@ -200,8 +229,37 @@ def _chinese_ok(num: str, rule: UnitRule | None, value: float, t: Tables) -> boo
         return False
     if rule is not None and rule.arabic_only:
         return False
-    small = value < 10 and not any(m in num for m in "万亿")
+    small = abs(value) < 10 and not any(m in num for m in "万亿")
     return not small or (rule is not None and rule.small_chinese)
+
+
+def _not_whole(text: str, start: int, num_start: int, num: str) -> str | None:
+    """Why the figure ``num`` at ``num_start`` is not a whole written figure, or None."""
+    before = text[num_start - 1 : num_start]
+    if num[0] in SIGNS and num[0] != "负" and before.isascii() and before.isalnum():
+        return f"{before + num!r}: a hyphen after a code or number, not a sign"
+    if start != num_start:
+        return None  # an approximation word before it: 约, 超过
+    if continues_left(text, num_start):
+        return f"starts inside a longer figure ({text[max(0, num_start - 8) : num_start]!r})"
+    if before.isascii() and before.isalpha():
+        return f"part of a code ({before + num!r})"
+    return None
+
+
+def _same_in_raw(doc: Doc, start: int, end: int) -> bool:
+    """Whether the raw text behind a normalized span folds to the same characters."""
+    if not doc.nmap:
+        return True  # no offset map: the text is its own raw text
+    return compare_fold(doc.raw_text(start, end)) == compare_fold(doc.norm[start:end])
+
+
+def _direction(text: str, start: int, t: Tables) -> str | None:
+    """``up``/``down`` when a change word ends right where the figure starts."""
+    for word, direction in t.directions:
+        if text.endswith(word, 0, start):
+            return direction
+    return None
 
 
 def extract(doc: Doc) -> list[Hit]:
@@ -227,9 +285,30 @@ def extract(doc: Doc) -> list[Hit]:
         after = text[end : end + 1]
         if unit_text and _is_han(after) and core_end == end and end not in bounds:
             continue  # 100家庭: the unit character starts another word
-        rule = t.units.get(unit_text) if unit_text else None
+        # Unreadable or partial figures are logged only where they could have been one
+        # (a digit and a unit or magnitude; a lone 万 in 亿元 or 万人 is no figure).
+        figure_like = (bool(unit_text) or any(c in num for c in "万亿")) and any(
+            c.isdigit() or c in _COUNTING_CHARS for c in num
+        )
+        why = _not_whole(text, start, num_start, num)
+        if why is not None:
+            if figure_like:
+                log.info("%s:%d: no QUANTITY for %r: %s", doc.path, start, text[start:end], why)
+            continue
+        if "，" in num and not _same_in_raw(doc, start, end):
+            # 12,⏎345: a wrapped line made the comma punctuation in one reading and a
+            # thousands separator in the other; neither figure is safe to report.
+            log.info(
+                "%s:%d: no QUANTITY for %r: its raw text reads otherwise",
+                doc.path,
+                start,
+                text[start:end],
+            )
+            continue
+        rule = t.units.get(fold(unit_text)) if unit_text else None
         rule_id = rule.rule_id if rule else "unit.percent"
-        is_chinese = not num[0].isdigit() and not num.startswith("百分之")
+        digits = num.lstrip(SIGNS)
+        is_chinese = not digits[0].isdigit() and digits[1:3] != "分之"
         if (
             is_chinese
             and start == num_start
@@ -239,6 +318,14 @@ def extract(doc: Doc) -> list[Hit]:
             continue  # 统一, 唯一: a numeral character inside a word
         norm = parse_quantity(text[start:end], t.lex)
         if norm is None:
+            if figure_like:
+                log.info(
+                    "%s:%d: no QUANTITY for %r: %r does not read as one number",
+                    doc.path,
+                    start,
+                    text[start:end],
+                    num,
+                )
             continue
         if is_chinese and not _chinese_ok(num, rule, norm["value"], t):
             continue
@@ -252,16 +339,11 @@ def extract(doc: Doc) -> list[Hit]:
             unit, rule_id = found
             value = norm["value"]
             norm = {"value": value, "unit": unit, "approx": norm["approx"]}
-        hits.append(
-            Hit(
-                start,
-                end,
-                "QUANTITY",
-                norm,
-                rule_id,
-                attrs={"text": text[start:end], "ruleset": t.version},
-            )
-        )
+        attrs = {"text": text[start:end], "ruleset": t.version}
+        direction = _direction(text, start, t)
+        if direction is not None:
+            attrs["direction"] = direction
+        hits.append(Hit(start, end, "QUANTITY", norm, rule_id, attrs=attrs))
     return hits
 
 

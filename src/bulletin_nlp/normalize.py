@@ -27,6 +27,12 @@ _ASCII_PUNCT = {",": "，", "(": "（", ")": "）", ";": "；", ":": "：", "!":
 _QUOTES = {"「": "“", "」": "”", "『": "‘", "』": "’"}
 _SPACES_RE = regex.compile("[" + regex.escape("".join(sorted(WHITESPACE))) + "]+")
 _EOL_RE = regex.compile(r"\r\n?|\n")
+# A table row pasted as text (养老服务驿站 45, 城市低保对象（万人） 3.2, 历下区 1746070元):
+# a label, spaces, a figure with at most a short unit, nothing after it.
+_ROW_RE = regex.compile(
+    r"^\s*[^\s，。；：,;:]{1,30}\s{1,}[-+－]?\d[\d,，.]*\s*[^\s\d，。；,;]{0,4}"
+    r"(?:[（(][^）)]{0,12}[）)])?\s*$"
+)
 _CLOCK_RE = regex.compile(r"(?:[01]?\d|2[0-3])[:：][0-5]\d(?!\d)")
 # Every character fold_char may change; a line without any is kept as it is.
 _FOLDABLE_RE = regex.compile(
@@ -53,6 +59,7 @@ class Line:
     width: int  # display columns of the raw content (CJK counts 2)
     had_marker: bool = False
     indent: int | None = None  # raw offset of the indentation opening the line, if any
+    row: bool = False  # a table row as printed: label, then a figure (and cells with |)
 
 
 def fold_char(ch: str, prev: str, nxt: str) -> str:
@@ -125,7 +132,8 @@ def _split_lines(raw: str) -> list[Line]:
         text, offsets = _squeeze(pos, kept)
         lead = len(kept) - len(kept.lstrip())
         indent = pos if text and (lead >= 2 or kept[:1] in ("\u3000", "\t")) else None
-        lines.append(Line(text, offsets, newline, _width(text), had_marker, indent))
+        row = is_table_row(kept)
+        lines.append(Line(text, offsets, newline, _width(text), had_marker, indent, row))
         if newline is None:
             break
         pos = nxt
@@ -171,6 +179,12 @@ def _squeeze(base: int, text: str) -> tuple[str, list[int]]:
                 folded = list(text)
             folded[k] = ch
     return ("".join(folded) if folded is not None else text), offsets
+
+
+def is_table_row(raw_line: str) -> bool:
+    """Whether a raw line is a table row as printed: cells with ``|``, or a label,
+    spaces and a figure (``养老服务驿站 45``, ``城市低保对象（万人） 3.2``)."""
+    return "|" in raw_line or _ROW_RE.match(raw_line) is not None
 
 
 def _ends_terminal(text: str) -> bool:
@@ -235,6 +249,10 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
                 _opens_source(text)
                 or _opens_source(para_text)
                 or prev.had_marker
+                # Table rows: never a figure joined to the next row's label, nor the first
+                # row to the line that introduces the table (…数额如下：).
+                or (line.row and (prev.row or ptext[-1] in "：:"))
+                or ptext.endswith("|")
                 or layout_cues()["news_opening"].match(text)
                 or layout_cues()["meta"].match(text)
                 or layout_cues()["meta"].match(ptext)

@@ -20,7 +20,7 @@ import regex
 
 from .doc import Article, Doc, Sentence
 from .layout_cues import layout_cues
-from .normalize import PAGE_MARKER
+from .normalize import PAGE_MARKER, is_table_row
 
 HEADLINE_MAX = 60
 SECTION_LABEL_MAX = 6
@@ -40,13 +40,41 @@ class Para:
     source_start: int | None = None  # a body paragraph ending in an inline source
 
 
+def _table_rows(doc: Doc, lines: list[str]) -> set[int]:
+    """Indexes of the lines that are table rows: printed as label and figure (or cells
+    with ``|``) next to another such line or right under a line ending in a colon. A lone
+    headline ending in a figure (持证社工人数达 73.7 万) is no table."""
+    rowlike: list[bool] = []
+    pos = 0
+    for line in lines:
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        raw = doc.raw[doc.nmap[start] : doc.nmap[end - 1] + 1] if line else ""
+        rowlike.append(bool(line) and is_table_row(raw))
+    rows: set[int] = set()
+    for i, is_row in enumerate(rowlike):
+        if not is_row:
+            continue
+        prev = next((k for k in range(i - 1, -1, -1) if lines[k]), None)
+        nxt = next((k for k in range(i + 1, len(lines)) if lines[k]), None)
+        if (
+            "|" in lines[i]
+            or (prev is not None and (rowlike[prev] or lines[prev].endswith(("：", ":"))))
+            or (nxt is not None and rowlike[nxt])
+        ):
+            rows.add(i)
+    return rows
+
+
 def _paragraphs(doc: Doc) -> list[Para]:
     pats = layout_cues()
     paras: list[Para] = []
     blocks: list[int] = []  # block number of each paragraph (blocks are split by blank lines)
     block = 0
     pos = 0
-    for line in doc.norm.split("\n"):
+    lines = doc.norm.split("\n")
+    rows = _table_rows(doc, lines)
+    for index, line in enumerate(lines):
         start, end = pos, pos + len(line)
         pos = end + 1
         if not line:
@@ -63,6 +91,8 @@ def _paragraphs(doc: Doc) -> list[Para]:
         issue = pats["masthead"].search(line) if "masthead" in pats else None
         if pats["meta"].match(line):
             paras.append(Para(start, end, "meta"))  # a publication line: date and source
+        elif index in rows:
+            paras.append(Para(start, end, "body"))  # a table row is body text, no headline
         elif issue is not None and len(line) <= HEADLINE_MAX:
             paras.append(Para(start, end, "toc"))  # the issue line: no article's text
             year = issue.groupdict().get("year")

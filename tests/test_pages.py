@@ -37,7 +37,11 @@ def _article_view(doc: Doc) -> list[dict[str, str | None]]:
     for i, art in enumerate(doc.articles):
         head = art.headline_span or (art.start, art.start)
         body = [
-            s for s in doc.sentences if s.article == i and not head[0] <= s.start < head[1]
+            s
+            for s in doc.sentences
+            if s.article == i
+            and not head[0] <= s.start < head[1]
+            and not any(a <= s.start < b for a, b in art.meta_spans)
         ]
         begins = compact(doc.norm[body[0].start : body[0].end]) if body else ""
         out.append(

@@ -18,6 +18,7 @@ from .spans import Hit, Mention
 
 if TYPE_CHECKING:
     from .dates import DateMatch
+    from .tables import Cell
     from .segment import PosTokens, TokenBounds
 
 
@@ -137,6 +138,14 @@ class Doc:
         from .date_spans import date_matches
 
         return date_matches(self)
+
+    @cached_property
+    def table_cells(self) -> list[Cell]:
+        """The figures of tables pasted as text, with row label, column and unit (read by
+        the QUANTITY and fact stages; computed once)."""
+        from .tables import read_tables
+
+        return read_tables(self)
 
     @cached_property
     def pos_tokens(self) -> PosTokens:

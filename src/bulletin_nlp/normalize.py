@@ -249,9 +249,9 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
                 _opens_source(text)
                 or _opens_source(para_text)
                 or prev.had_marker
-                # Table rows: never a figure joined to the next row's label, nor the first
-                # row to the line that introduces the table (…数额如下：).
-                or (line.row and (prev.row or ptext[-1] in "：:"))
+                # Table rows: never a figure joined to the next row's label, nor a row to
+                # the line above it unless that line breaks off mid-clause (…，).
+                or (line.row and (prev.row or ptext[-1] not in "，、；,;"))
                 or ptext.endswith("|")
                 or layout_cues()["news_opening"].match(text)
                 or layout_cues()["meta"].match(text)

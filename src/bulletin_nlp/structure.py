@@ -42,8 +42,9 @@ class Para:
 
 def _table_rows(doc: Doc, lines: list[str]) -> set[int]:
     """Indexes of the lines that are table rows: printed as label and figure (or cells
-    with ``|``) next to another such line or right under a line ending in a colon. A lone
-    headline ending in a figure (持证社工人数达 73.7 万) is no table."""
+    with ``|``) next to another such line or right under a line ending in a colon, and the
+    line right above a table (its caption). A lone headline ending in a figure
+    (持证社工人数达 73.7 万) is no table."""
     rowlike: list[bool] = []
     pos = 0
     for line in lines:
@@ -63,6 +64,12 @@ def _table_rows(doc: Doc, lines: list[str]) -> set[int]:
             or (nxt is not None and rowlike[nxt])
         ):
             rows.add(i)
+    # A table's caption (表9 接收社会捐款和衣被) belongs to it: no headline of an article.
+    for i in sorted(rows):
+        prev = next((k for k in range(i - 1, -1, -1) if lines[k]), None)
+        if prev is not None and prev not in rows and len(lines[prev]) <= HEADLINE_MAX:
+            if not lines[prev].endswith(("。", "！", "？")) and (i - prev) == 1:
+                rows.add(prev)
     return rows
 
 

@@ -344,7 +344,33 @@ def extract(doc: Doc) -> list[Hit]:
         if direction is not None:
             attrs["direction"] = direction
         hits.append(Hit(start, end, "QUANTITY", norm, rule_id, attrs=attrs))
-    return hits
+    return hits + _table_hits(doc, hits, blocked)
+
+
+TABLE_RULE = "quantity.table_cell"
+
+
+def _table_hits(doc: Doc, found: list[Hit], blocked: _Blocked) -> list[Hit]:
+    """Figures of table rows that carry no unit of their own (``养老机构 | 个 | 712 |``,
+    ``城市低保对象（万人） 3.2``): the table gives the unit. A cell no unit can be read
+    for yields nothing."""
+    taken = bytearray(len(doc.norm))
+    for h in found:
+        taken[h.start : h.end] = b"\x01" * (h.end - h.start)
+    out: list[Hit] = []
+    for cell in doc.table_cells:
+        if taken.find(1, cell.start, cell.end) >= 0 or cell.unit is None:
+            continue
+        if blocked.overlaps(cell.start, cell.end):
+            continue
+        norm = parse_quantity(doc.norm[cell.start : cell.end] + cell.unit, lexicon())
+        if norm is None or norm.get("unit") is None:
+            log.info("%s: table cell %r (%s): unreadable with unit %r", doc.path,
+                     doc.norm[cell.start : cell.end], cell.label, cell.unit)
+            continue
+        attrs = {"row": cell.label, "column": cell.column, "table_unit": cell.unit}
+        out.append(Hit(cell.start, cell.end, "QUANTITY", norm, TABLE_RULE, attrs=attrs))
+    return out
 
 
 __all__ = ["QuantityEntry", "Tables", "extract", "lexicon", "tables"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..doc import Article, Doc
 from ..spans import Hit
+from ..tables import Cell
 from .vocab import FactRules, MetricEntry
 
 NATIONAL = "100000"
@@ -121,10 +122,32 @@ class DocContext:
             [h for h in kept if h.type in ("PLACE", "ORG", "PERSON", "DATE", "QUANTITY")]
         )
         self.stage_places = ByStart(doc.hits_of("PLACE"))  # names inside ORG names too
+        self.cells = {(c.start, c.end): c for c in doc.table_cells}
         self.previous: list[tuple[Figure, MetricEntry | None]] = []  # figures so far
         self.resolved: list[Figure] = []  # figures resolved so far, in resolution order
         self.last_actual_year: dict[int, int] = {}  # article -> year of its last result
         self.cache: dict[Any, Any] = {}
+
+    def cell_of(self, fig: Figure) -> Cell | None:
+        """The table cell the figure stands in, if it stands in one."""
+        return self.cells.get((fig.start, fig.end))
+
+    def list_intro(self, fig: Figure, reach: int = 400) -> tuple[int, int] | None:
+        """The text that introduces the list or table the figure stands in (``…如下：``,
+        ``其中：`` with the sentence before it): (start, colon); None outside a list."""
+        text = self.text
+        start, _end = self.article_bounds(fig)
+        lo = max(start, fig.start - reach)
+        colon = text.rfind("：", lo, fig.clause[0] + 1)
+        if colon < 0 or "。" in text[colon : fig.start]:
+            return None
+        sent = self.doc.sentence_at(colon)
+        intro_lo = sent.start if sent is not None else max(lo, text.rfind("\n", lo, colon) + 1)
+        if text[intro_lo:colon].strip("，。 \n") in self.rules.words("breakdown"):
+            # 其中： alone: the total stands in the sentence before
+            before = self.doc.sentence_at(intro_lo - 1) if intro_lo > 0 else None
+            intro_lo = before.start if before is not None else intro_lo
+        return intro_lo, colon
 
     def article_bounds(self, fig: Figure) -> tuple[int, int]:
         """The figure's article, headline included, in normalized offsets."""

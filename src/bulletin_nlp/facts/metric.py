@@ -2,6 +2,7 @@
 looked for in the places ``facts.precedence.metric`` lists, first match wins.
 
 Steps:
+- ``table_row``: a figure of a table counts what its row label names (a cue in it);
 - ``incidental``: people or bodies present at an event (``10余家社会组织负责人参加活动``)
   count no metric;
 - ``rate``: a figure after a rate's denominator (``每万人拥有持证社工12人``) counts no
@@ -111,6 +112,18 @@ def _preposition(ctx: DocContext, s: int, e: int) -> bool:
     return (ws, we) == (s, e) and tag == "p"
 
 
+def _table_row(fig: Figure, ctx: DocContext) -> MetricEntry | None:
+    cell = ctx.cell_of(fig)
+    index = ctx.rules.cue_index.get(fig.unit)
+    if cell is None or index is None:
+        return None
+    found = [m.group() for m in index.pattern.finditer(cell.label, overlapped=True)]
+    if not found:
+        return None
+    head = max(found, key=lambda c: (cell.label.rfind(c) + len(c), len(c)))
+    return index.entries[head][0][1]
+
+
 def _incidental(fig: Figure, ctx: DocContext) -> str | None:
     clause = ctx.text[fig.clause[0] : fig.clause[1]]
     if any(p.search(clause) for p in ctx.rules.patterns("incidental")):
@@ -153,32 +166,21 @@ def _verb(fig: Figure, ctx: DocContext) -> MetricEntry | None:
     return best[1] if best else None
 
 
-_LIST_REACH = 400  # how far back a list's colon may stand (characters)
-
-
 def _list_header(fig: Figure, ctx: DocContext) -> MetricEntry | None:
     """A part of a list or table that a colon introduces (``…救助支出1308.94万元。其中：
     ⏎(1)恤病170.52万元``, ``具体捐款数额如下：⏎历下区 1746070元``) counts what the
     introduction counts: the metric of its figure in the same unit, else its cue."""
-    text = ctx.text
-    start, _end = ctx.article_bounds(fig)
-    lo = max(start, fig.start - _LIST_REACH)
-    colon = text.rfind("：", lo, fig.clause[0] + 1)
-    if colon < 0 or "。" in text[colon : fig.start]:
+    intro = ctx.list_intro(fig)
+    if intro is None:
         return None
-    sent = ctx.doc.sentence_at(colon)
-    intro_lo = sent.start if sent is not None else max(lo, text.rfind("\n", lo, colon) + 1)
-    if text[intro_lo:colon].strip("，。 \n") in ctx.rules.words("breakdown"):
-        # 其中： alone: the total stands in the sentence before
-        before = ctx.doc.sentence_at(intro_lo - 1) if intro_lo > 0 else None
-        intro_lo = before.start if before is not None else intro_lo
+    intro_lo, colon = intro
     for prev, metric in reversed(ctx.previous):
         if prev.start < intro_lo:
             break
         if prev.start < colon and metric is not None and fig.unit in metric.units:
             return metric
     # The cue of the introduction nearest its colon.
-    hits = [h for h in cue_hits(text, intro_lo, colon, fig.unit, ctx.rules)]
+    hits = cue_hits(ctx.text, intro_lo, colon, fig.unit, ctx.rules)
     return max(hits, key=lambda h: h[1])[2] if hits else None
 
 
@@ -286,6 +288,7 @@ def _sentence(fig: Figure, ctx: DocContext) -> MetricEntry | None:
 
 
 STEPS: dict[str, Step] = {
+    "table_row": _table_row,
     "incidental": _incidental,
     "rate": _rate,
     "cue_pattern": _cue_pattern,

@@ -42,7 +42,11 @@ def _qualifier_word(fig: Figure, ctx: DocContext) -> str | None:
 
 
 def subject(fig: Figure, ctx: DocContext) -> str | None:
-    """What a figure of metric ``other`` counts: its clause without the figure."""
+    """What a figure of metric ``other`` counts: its table row's label, else its clause
+    without the figure."""
+    cell = ctx.cell_of(fig)
+    if cell is not None and cell.label:
+        return cell.label
     cs, ce = fig.clause
     text = ctx.text
     return (text[cs : fig.start] + text[fig.end : ce]).strip("，、 ") or None

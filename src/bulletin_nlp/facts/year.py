@@ -1,6 +1,7 @@
 """The year a figure describes, in the order ``facts.precedence.year`` gives.
 
 Steps:
+- ``table_column``: a figure of a table whose column header is a year (2007年);
 - ``headline_echo``: a figure in a headline takes the year of the same figure in its
   article's body (same unit; the same value, or one its approximation covers:
   ``突破89万个`` for ``89.2万个``);
@@ -17,8 +18,9 @@ Steps:
 - ``now_word``: 目前, 现有: the article's year, or null;
 - ``paragraph_frame``: an as-of date, a period or a date standing as its own clause in
   an earlier sentence of the paragraph (the latest one) holds for the figures after it;
-- ``report_year``: a yearly report named with its year (《2019年…统计公报》) dates
-  figures of a sentence with 全年/年底 and no date of its own;
+- ``report_year``: a statistics release whose headline names its year (2023年…统计数据)
+  dates its undated figures; a yearly report named with its year (《2019年…统计公报》)
+  dates figures of a sentence with 全年/年底 and no date of its own;
 - ``article_year``: the year of the figure's own article;
 - ``previous_result``: in an article without a year, the year of the last dated result
   before the figure (never for a target).
@@ -79,6 +81,11 @@ def base_scope(d: Hit, fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
 def _starts_span(d: Hit, ctx: DocContext) -> bool:
     """A date that starts a span running to now (2018年以来)."""
     return any(ctx.text.startswith(w, d.end) for w in ctx.rules.words("since"))
+
+
+def _table_column(fig: Figure, ctx: DocContext) -> int | None:
+    cell = ctx.cell_of(fig)
+    return cell.year if cell is not None else None
 
 
 def _headline_echo(fig: Figure, ctx: DocContext) -> object:
@@ -226,6 +233,9 @@ def _paragraph_frame(fig: Figure, ctx: DocContext) -> int | None:
     text, rules = ctx.text, ctx.rules
     ps = fig.paragraph[0]
     lo = fig.sentence[0]
+    intro = ctx.list_intro(fig)
+    if intro is not None and intro[0] < ps:
+        ps = intro[0]  # a list or table row: its introduction's frame holds (截至…如下：)
     strict_as_of = tuple(w for w in rules.words("as_of") if w.startswith("截"))
     period_words, frame_words = rules.words("period"), rules.words("frame")
     # The latest frame first, no further back than _FRAME_REACH: a one-line document is
@@ -247,6 +257,13 @@ def _paragraph_frame(fig: Figure, ctx: DocContext) -> int | None:
 
 
 def _report_year(fig: Figure, ctx: DocContext) -> int | None:
+    art = fig.article
+    if art is not None and art.headline:
+        # A statistics release named by its period (2023年全市民政事业统计数据).
+        for pattern in ctx.rules.patterns("report"):
+            m = pattern.search(art.headline)
+            if m:
+                return int(m.group()[:4])
     lo, hi = fig.sentence
     sentence = ctx.text[lo:hi]
     if not any(w in sentence for w in ctx.rules.words("report")):
@@ -272,6 +289,7 @@ def _previous_result(fig: Figure, ctx: DocContext) -> int | None:
 
 
 STEPS: dict[str, Step] = {
+    "table_column": _table_column,
     "headline_echo": _headline_echo,
     "distributed": _distributed,
     "comparison_base": _comparison_base,

@@ -18,8 +18,8 @@ from .spans import Hit, Mention
 
 if TYPE_CHECKING:
     from .dates import DateMatch
-    from .tables import Cell
     from .segment import PosTokens, TokenBounds
+    from .tables import Cell
 
 
 @dataclass(slots=True)

@@ -87,7 +87,10 @@ def best_metric(
         else:
             continue
         if best is None or key < best[:3]:
-            if e < fig.start and (_noun_before(ctx, e, fig.start) or _preposition(ctx, s, e)):
+            if e < fig.start and (
+                (_noun_before(ctx, e, fig.start) and not _verb_cue(ctx, s, e))
+                or _preposition(ctx, s, e)
+            ):
                 continue
             best = (*key, metric)
     return best[3] if best else None
@@ -104,6 +107,13 @@ def _noun_before(ctx: DocContext, e: int, start: int) -> bool:
     return word not in ctx.rules.words("generic_head") and not any(
         h.type in ("PLACE", "ORG", "DATE") for h in ctx.named_index.covering(ws)
     )
+
+
+def _verb_cue(ctx: DocContext, s: int, e: int) -> bool:
+    """A cue read as a verb (捐赠衣被5244.5万件: the noun after it is its object, what the
+    figure counts), not as a noun that modifies the next one."""
+    _word, tag, ws, we = ctx.doc.pos_tokens.at(s)
+    return (ws, we) == (s, e) and tag.startswith("v") and tag != "vn"
 
 
 def _preposition(ctx: DocContext, s: int, e: int) -> bool:

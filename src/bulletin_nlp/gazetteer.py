@@ -42,6 +42,7 @@ class PlaceRule(RuleEntry):
         "exclude",
         "township",
         "surname_guard",
+        "self_scope",
     ]
     levels: list[Level] = Field(default_factory=list)
     pattern: str | None = None
@@ -67,6 +68,7 @@ class PlaceRule(RuleEntry):
             "exclude": ("levels", "pattern"),
             "township": ("suffixes",),
             "surname_guard": ("surfaces",),
+            "self_scope": ("surfaces", "levels"),
         }[self.kind]
         missing = [name for name in required if not getattr(self, name)]
         if missing:

@@ -21,6 +21,7 @@ from collections import Counter
 
 from ..date_spans import anchor_year
 from ..doc import Article, Doc
+from ..gazetteer import place_rules
 from ..spans import Hit
 
 REQUIRES = ("articles", "sentences", "hits:PLACE")
@@ -68,6 +69,25 @@ def _outside(hit: Hit, art: Article) -> bool:
     return any(s <= hit.start < e for s, e in [*spans, *art.meta_spans])
 
 
+def _self_level(text: str) -> str | None:
+    """The level an article names itself by (我县 → county), the lowest one it uses."""
+    found = [
+        rule.levels[0]
+        for rule in place_rules()[1]
+        if rule.kind == "self_scope" and any(w in text for w in rule.surfaces)
+    ]
+    for level in ("county", "city", "province"):
+        if level in found:
+            return level
+    return None
+
+
+def _level(code: str) -> str:
+    if code[2:] == "0000":
+        return "province"
+    return "city" if code[4:] == "00" else "county"
+
+
 def main_place(doc: Doc, index: int) -> str | None:
     """The article's place: the first place of its headline, unless the article names
     another at least twice as often, else its most frequent; a
@@ -85,6 +105,14 @@ def main_place(doc: Doc, index: int) -> str | None:
     counts = Counter(str(h.norm["adcode"]) for h in own)
     if not counts:
         return None
+    level = _self_level(doc.norm[art.start : art.end])
+    if level is not None:
+        # The article names itself by level (我县): its place is the one of that level
+        # it names most, when it names one (a visitor's city comes first in its lead).
+        at_level = Counter({c: n for c, n in counts.items() if _level(c) == level})
+        if at_level:
+            best = max(at_level.values())
+            return next(str(h.norm["adcode"]) for h in own if at_level[str(h.norm["adcode"])] == best)
     in_head = [str(h.norm["adcode"]) for h in own if head[0] <= h.start and h.end <= head[1]]
     top = max(counts.values())
     # The headline's first place, unless the article names another place more often.

@@ -92,3 +92,16 @@ def test_a_component_declares_what_it_needs() -> None:
     comp = Component("x", lambda doc: [], requires=("hits:ORG",), assigns=(), rules=())
     with pytest.raises(PipelineError, match="stage 'x' requires hits:ORG"):
         check_order((comp,))
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "iso"),
+    [
+        ("中国青年报客户端 2025-10-11 14:07:25\n中国青年报客户端北京10月10日电 国务院新闻办今天上午举行发布会。", "今天", "2025-10-10"),
+        ("沧浪培育社会组织\n2012-9-29 来源：苏州日报\n在昨天下午的微公益创投大赛中，28个项目中标。", "昨天", "2012-09-28"),
+        ("截至2012年底，全国共有社会组织49.9万个，比上年增长8.1%。", "上年", "2011"),
+    ],
+)
+def test_relative_dates_count_from_the_articles_own_day_or_sentence(text: str, word: str, iso: str) -> None:
+    doc = process_text(text, "p.txt", use_model=False)
+    assert {m.text: m.norm for m in doc.mentions if m.type == "DATE"}[word] == iso

@@ -7,6 +7,7 @@ offsets; :meth:`Doc.raw_span` maps any normalized span back to the raw source, s
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Article:
     dateline_span: tuple[int, int] | None = None  # where the report was filed (新华社北京…电)
     meta_spans: list[tuple[int, int]] = field(default_factory=list)  # publication lines
     year: int | None = None  # set by the frames stage: the year of the article's own date
+    date: datetime.date | None = None  # set by the frames stage: its dateline or publication day
     place: str | None = None  # set by the frames stage: adcode of the article's main place
 
 

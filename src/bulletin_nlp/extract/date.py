@@ -5,8 +5,9 @@ Order of work:
 1. candidates from the extract patterns of ``rules/date.yaml``; those inside a title
    (``《…》``, a DOCUMENT or ORG swallows them) or cutting a jieba word are dropped
    (:func:`bulletin_nlp.date_spans.date_matches`, shared with the frames stage);
-2. each hit is normalized against its article's own year (``Article.year``, set by the
-   frames stage), else the issue year; a bare day (``19日``, ``18日至19日``) takes the
+2. each hit is normalized against its article's own year and date (``Article.year``,
+   ``Article.date``, set by the frames stage), else the issue year; an anaphoric year
+   (``上年``) against the year its sentence names before it (截至2012年底…比上年 → 2011); a bare day (``19日``, ``18日至19日``) takes the
    month of the previous date in the same article. A range that would end before it
    starts (:class:`~bulletin_nlp.dates.InvertedRange`) yields no mention; the reason is
    logged.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from ..date_spans import anchor_year
-from ..dates import InvertedRange, explicit_year, resolve
+from ..dates import DateMatch, InvertedRange, date_rules, explicit_year, resolve
 from ..doc import Doc
 from ..spans import Hit
 
@@ -29,24 +30,44 @@ ASSIGNS = ("hits:DATE",)
 RULES = ("date",)
 
 
+def _sentence_year(doc: Doc, matches: list[DateMatch], i: int) -> int | None:
+    """The explicit year of the last date before ``matches[i]`` in its sentence."""
+    sent = doc.sentence_at(matches[i].start)
+    lo = sent.start if sent is not None else 0
+    for m in reversed(matches[:i]):
+        if m.start < lo:
+            break
+        year = explicit_year(m.groups)
+        if year is not None:
+            return year
+    return None
+
+
 def extract(doc: Doc) -> list[Hit]:
     """DATE hits over ``doc.norm``, each resolved against its own article's year."""
     text = doc.norm
     matches = doc.date_matches
     hits: list[Hit] = []
     last_month: dict[int, tuple[str | None, str]] = {}  # article -> (year, month) it named
-    for m in matches:
+    anaphoric = set(date_rules().cues.get("anaphoric", ()))
+    for i, m in enumerate(matches):
         article = doc.article_index(m.start) if doc.articles else -1
-        own = doc.articles[article].year if doc.articles else None
+        art = doc.articles[article] if doc.articles else None
+        own = art.year if art is not None else None
         ref_year = own if own is not None else doc.issue_year
+        ref_date = art.date if art is not None else None
         groups = dict(m.groups)
+        if groups.get("rel") in anaphoric:
+            # 上年 is the year before the one the sentence speaks of (截至2012年底…比上年),
+            # not before the article's.
+            ref_year = _sentence_year(doc, matches, i) or ref_year
         if "d" in groups and not {"m", "m2"} & groups.keys() and article in last_month:
             # A bare day (``19日``, ``18日至19日``) continues the month of the previous date.
             prev_year, groups["m"] = last_month[article]
             if prev_year is not None:
                 groups["y"] = prev_year
         try:
-            iso = resolve(groups, ref_year)
+            iso = resolve(groups, ref_year, ref_date)
         except InvertedRange as exc:
             span = text[m.start : m.end]
             log.info("%s: no DATE for %r at %d (%s): %s", doc.path, span, m.start, m.rule.id, exc)

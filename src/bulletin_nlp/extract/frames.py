@@ -17,15 +17,17 @@ itself and nothing else.
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 
 from ..date_spans import anchor_year
+from ..dates import cn_int, explicit_year
 from ..doc import Article, Doc
 from ..gazetteer import place_rules
 from ..spans import Hit
 
 REQUIRES = ("articles", "sentences", "hits:PLACE")
-ASSIGNS = ("article.year", "article.place")
+ASSIGNS = ("article.year", "article.date", "article.place")
 RULES = ("date", "structure")
 LEAD_SENTENCES = 2  # the dated lead: headline plus the first sentences of the body
 LEAD_CHARS = 150  # lead length when the structure stage found no sentences
@@ -130,11 +132,33 @@ def issue_year(doc: Doc, own: list[int | None]) -> int | None:
     return max(counts, key=lambda y: (counts[y], y)) if counts else None
 
 
+def own_date(doc: Doc, index: int) -> datetime.date | None:
+    """The day the article reports from: its dateline's (…3月10日电, 本报…讯 with a
+    date), else its publication line's (2021-04-07 09:58). 昨天 and 今天 count from it."""
+    art = doc.articles[index]
+    spans = [s for s in lead_spans(doc, index)[-LEAD_SENTENCES:]][:1]
+    candidates = [*spans, *art.meta_spans]
+    for s, e in candidates:
+        for m in doc.date_matches:
+            if not s <= m.start < e:
+                continue
+            groups = m.groups
+            if "m" in groups and "d" in groups and not {"m2", "d2"} & groups.keys():
+                year = explicit_year(groups) or art.year
+                try:
+                    if year is not None:
+                        return datetime.date(year, int(cn_int(groups["m"]) or 0), int(cn_int(groups["d"]) or 0))
+                except ValueError:
+                    continue
+    return None
+
+
 def extract(doc: Doc) -> list[Hit]:
-    """Assign each article's year and place; adds no hits."""
+    """Assign each article's year, date and place; adds no hits."""
     own = [_own_year(doc, i) for i in range(len(doc.articles))]
     fallback = issue_year(doc, own)
     for i, art in enumerate(doc.articles):
         art.year = own[i] if own[i] is not None else fallback
+        art.date = own_date(doc, i)
         art.place = main_place(doc, i)
     return []

@@ -58,7 +58,19 @@ CASES: list[tuple[str, list[str]]] = [
     # repeats: once licensed, a bare name is a PERSON anywhere in the text
     ("陈存根出席并讲话。中国社会工作联合会会长陈存根指出", ["陈存根", "陈存根"]),
     ("副会长乔恒出席。乔恒认为，乔恒提出", ["乔恒", "乔恒", "乔恒"]),
+    # issue 16: bylines, names before bracketed titles, titles after names, common names
+    ("记者 张敏 通讯员 刘洋", ["张敏", "刘洋"]),
+    ("报道员 王磊 赵晨 孙悦", ["王磊", "赵晨", "孙悦"]),
+    ("李娜供稿", ["李娜"]),
+    ("社工王芳和同事们走访", ["王芳"]),
+    ("周建军（党组书记、局长）表示", ["周建军"]),
+    ("会上，张伟局长介绍了经验", ["张伟"]),
+    ("副主任委员郑功成作报告", ["郑功成"]),
+    ("渭南市民政局党组成员、副局长忽绪庄出席", ["忽绪庄"]),
     # negatives: titles followed by non-names, junk words, unlicensed names
+    ("社工蓝皮书发布", []),
+    ("由高级社会工作师组成的专家团队", []),
+    ("渭南市救助管理站站长表示", []),
     ("会长单位表示支持", []),
     ("局长助理表示", []),
     ("中国生态文明研究与促进会", []),

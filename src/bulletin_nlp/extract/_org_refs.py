@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import regex
 
-from ..resolve_org import expand_body, place_level_name, split_place, with_party_prefix
+from ..resolve_org import child_name, expand_body, local_body, place_body_name, split_place
 from .org import Cand, Context
 
 
@@ -24,7 +24,8 @@ def _near(ctx: Context, cands: list[Cand], pos: int) -> list[Cand]:
 
 
 def _established(ctx: Context) -> list[Cand]:
-    return [c for c in ctx.all_accepted() if c.canonical and c.how not in ("sub", "deictic")]
+    """Candidates with a canonical name of their own (a level word's once resolved)."""
+    return [c for c in ctx.all_accepted() if c.canonical and c.how != "sub"]
 
 
 # -- aliases ---------------------------------------------------------------------------------
@@ -81,6 +82,7 @@ def _variant(a: str, b: str) -> bool:
 def _match_component(ctx: Context, cand: Cand, text: str) -> bool:
     """Resolve ``text`` as the body of a known compound (exactly, then as a variant)."""
     compounds = _near(ctx, [c for c in _established(ctx) if c.parent and c.body], cand.start)
+    compounds = [c for c in compounds if c.how != "deictic"]
     for same in (lambda body: body == text, lambda body: _variant(body, text)):
         for c in compounds:
             if same(c.body) and c.parent:
@@ -116,30 +118,125 @@ def resolve_sub(ctx: Context, cand: Cand) -> None:
     if parents:
         parent = max(parents, key=lambda c: c.end)
         canon = parent.canonical or parent.text
-        cand.canonical, cand.parent, cand.body = canon + cand.text, canon, cand.text
+        name = child_name(parent.stem or canon, cand.text)
+        cand.canonical, cand.parent, cand.body = name, canon, cand.text
 
 
 # -- level words -----------------------------------------------------------------------------
 
 
 def resolve_deictic(ctx: Context, cand: Cand) -> None:
-    """``省民政厅`` → the article's 福建省民政厅; ``市委组织部`` → 中共铜仁市委组织部."""
-    full = [c for c in _established(ctx) if c.how in ("place", "source") and c.canonical]
-    for c in _near(ctx, full, cand.start):
-        if c.text.endswith(cand.text) and len(c.text) > len(cand.text):
-            cand.canonical = c.canonical
-            return
-    doc = ctx.doc
-    art = doc.articles[doc.article_index(cand.start)] if doc.articles else None
-    lo = art.start if art else 0
-    level = cand.text[0]
-    for s, e in sorted(ctx.places, key=lambda p: -p[1]):
-        if lo <= s and e <= cand.start:
-            name = place_level_name(doc.norm[s:e], level)
-            if name:
-                cand.canonical = with_party_prefix(name + expand_body(cand.text[1:]))
-                return
-    cand.canonical = cand.text
+    """``省民政厅`` → the article's 福建省民政厅; ``市委`` → 中共铜仁市委员会; ``民政厅`` (a
+    level implied) → 福建省民政厅; ``团市委`` → 共青团南京市委员会.
+
+    The nearest evidence before it wins: a fuller name of the article ending in it
+    (福建省民政厅 … 省民政厅) or a place of its level (南通市政协原主席、市慈善总会); then
+    one after it, then the article's place.
+    """
+    implied = cand.level is not None and not cand.text[len(cand.prefix) :].startswith(cand.level)
+    fuller: Cand | None = None
+    if not implied:
+        full = [
+            c
+            for c in _established(ctx)
+            if c.how in ("place", "source")
+            and c.text.endswith(cand.text)
+            and len(c.text) > len(cand.text)
+        ]
+        near = _near(ctx, full, cand.start)  # the same article's first
+        fuller = near[0] if near else None
+    level = cand.level or cand.text[0]
+    found = ctx.level_place(cand.start, level)
+    place_at = found[1] if found else -2
+    if fuller is not None and not (
+        found
+        and 0 <= place_at < cand.start
+        and (fuller.start >= cand.start or place_at > fuller.start)
+    ):
+        cand.canonical, cand.stem, cand.place_name = (
+            fuller.canonical,
+            fuller.stem,
+            fuller.place_name,
+        )
+        return
+    body = cand.text[len(cand.prefix) :] if implied else cand.text[len(cand.prefix) + 1 :]
+    if found:
+        name = found[0]
+        local = local_body(name, body, cand.prefix)
+        cand.canonical = place_body_name(name, body, cand.prefix)
+        cand.stem = local[1] if local else None
+        cand.place_name = name
+        return
+    # A level word no place of the article names: as written, unless the level was only
+    # implied (民政厅 of no province is no name).
+    cand.canonical = None if implied else expand_body(cand.text)
+
+
+def resolve_child(cand: Cand) -> None:
+    """``市委组织部`` once ``市委`` is named: its canonical name with the body."""
+    anchor = cand.anchor
+    if anchor is None or anchor.canonical is None:
+        return
+    cand.canonical = child_name(anchor.stem or anchor.canonical, cand.body)
+    cand.parent = anchor.canonical
+    cand.place_name = anchor.place_name
+
+
+# -- a place shared by a list ------------------------------------------------------------------
+
+_LIST_SEP = regex.compile(r"、|，|,|及|和|与|以及")
+
+
+def find_shared_places(ctx: Context) -> None:
+    """``当涂县政府及发改委、民政局、卫计委`` : bare bodies listed after a place's body are
+    that place's (当涂县民政局). A bare body is a short form the rules expand (发改委, 残联)
+    or a ministry's body with a local suffix (民政局, 财政局)."""
+    norm = ctx.doc.norm
+    words = _bare_bodies(ctx)
+    if not words:
+        return
+    longest = max(map(len, words))
+    rule_id = ctx.rules.rule_of.get("abbrev", "shared")
+    heads = [
+        c
+        for c in ctx.all_accepted()
+        if c.canonical and c.place_name and c.how in ("place", "deictic")
+    ]
+    for head in sorted(heads, key=lambda c: c.end):
+        pos = head.end
+        while True:
+            sep = _LIST_SEP.match(norm, pos)
+            if sep is None:
+                break
+            start = sep.end()
+            word = next(
+                (
+                    norm[start : start + n]
+                    for n in range(min(longest, len(norm) - start), 1, -1)
+                    if norm[start : start + n] in words and start + n in ctx.bounds
+                ),
+                None,
+            )
+            if word is None:
+                break
+            end = start + len(word)
+            taken = [c for c in ctx.all_accepted() if c.start < end and start < c.end]
+            if any(c.canonical for c in taken):
+                break
+            name = place_body_name(head.place_name or "", word)
+            ctx.accept(
+                Cand(start, end, word, "gov", "shared", name, rule_id, place_name=head.place_name)
+            )
+            pos = end
+
+
+def _bare_bodies(ctx: Context) -> frozenset[str]:
+    rules = ctx.rules
+    local = [s.text for s in rules.suffixes if s.group == "gov" and len(s.text) == 1]
+    return frozenset(
+        [short for short, _full in rules.abbrev]
+        + [body + x for body in rules.ministry_bodies for x in local]
+    )
 
 
 # -- bare suffixes and short names -------------------------------------------------------------
@@ -248,11 +345,14 @@ def unify_variants(ctx: Context) -> None:
 def resolve_references(ctx: Context) -> list[Cand]:
     """Resolve every partial name; returns all candidates (unresolved ones with canonical None)."""
     find_aliases(ctx)
-    for cand in sorted(ctx.all_accepted(), key=lambda c: c.start):
+    for cand in sorted(ctx.all_accepted(), key=lambda c: (c.start, c.end)):
         if cand.how == "sub" and cand.canonical is None:
             resolve_sub(ctx, cand)
         elif cand.how == "deictic":
             resolve_deictic(ctx, cand)
+        elif cand.anchor is not None and cand.canonical is None:
+            resolve_child(cand)
+    find_shared_places(ctx)
     for cand in ctx.all_accepted():
         if cand.how == "alias" and cand.canonical is None:
             owner = ctx.aliases.get(cand.text)

@@ -8,11 +8,18 @@ Four sources of candidates, all in ``doc.norm`` offsets:
    a verb that is not a name word). A place, a known organization or a national prefix at
    the left edge anchors the name (``台州市民政局``, ``中社联党办``, ``中国丝路集团``);
    without one, the name must be distinctive (``丝路国际公益基金``) or, for sub-bodies
-   (``婚姻家庭工作委员会``, ``慈善社工处``), have a parent organization nearby;
-3. source lines ``（据…）`` and newspaper titles ``《…日报》``;
+   (``婚姻家庭工作委员会``, ``慈善社工处``, ``政法委``), have a parent organization nearby.
+   A place's own bodies (``南京市委``, ``浚县人大常委会``, ``市政协``) are named by the
+   ``local_body`` templates (``中共南京市委员会``), their organs by the templates' stems
+   (``市委组织部`` → ``中共南京市委组织部``); a district carries its city;
+3. source lines ``（据…）``, newspaper titles ``《…日报》`` and news outlets outside
+   brackets (``红网时刻衡阳3月10日讯``, ``来源：大众日报``, a header beside a timestamp);
 4. references resolved against the whole document (:mod:`._org_refs`): aliases
-   introduced by ``（以下简称“…”）``, level words (``省民政厅``), bare suffixes
-   (``总局``), short company names (``恒华科技``) and near-identical variants.
+   introduced by ``（以下简称“…”）``, level words (``省民政厅``, ``市委``, ``团市委``: the
+   article's place of that level, the nearest evidence first), an implied level
+   (``民政厅`` in a Fujian article), bodies listed after a place's body (``当涂县政府及
+   发改委、民政局``), bare suffixes (``总局``), short company names (``恒华科技``) and
+   near-identical variants.
 """
 
 from __future__ import annotations
@@ -25,13 +32,16 @@ import ahocorasick
 import regex
 
 from ..doc import Doc
-from ..gazetteer import gazetteer
+from ..gazetteer import Place, gazetteer
 from ..resolve_org import (
     OrgRules,
     Suffix,
     canonical_compound,
     canonical_place,
     expand_body,
+    full_place,
+    level_place_name,
+    local_body,
     org_rules,
     split_place,
     with_party_prefix,
@@ -39,6 +49,11 @@ from ..resolve_org import (
 from ..segment import PosTokens, word_freq
 from ..spans import Hit
 from .place import _matches as gazetteer_matches
+
+# The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
+REQUIRES = ("articles", "hits:PLACE", "article.place")
+ASSIGNS = ("hits:ORG",)
+RULES: tuple[str, ...] = ("org", "org_lexicon", "place")
 
 # Characters allowed inside a name; anything else ends the walk.
 _NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z]")
@@ -68,6 +83,11 @@ class Cand:
     parent: str | None = None  # canonical of the parent organization (org-anchored)
     body: str = ""  # the text after the anchor (sub-body of a parent)
     wide_start: int | None = None  # start if a conjunction is read as part of the name
+    level: str | None = None  # deictic: the level word that names the article's place
+    prefix: str = ""  # a word before the place or level word (中共, 团)
+    stem: str | None = None  # the name its organs start with (中共南京市委), if not canonical
+    anchor: Cand | None = None  # a parent named by a level word (市委|组织部), resolved first
+    place_name: str | None = None  # the canonical place a place's body is named by
 
 
 @dataclass
@@ -128,7 +148,12 @@ class Context:
             return True
         word, pos, _ts, te = self.tokens.at(s - 1)
         rules = self.rules
-        return te == s and (word in rules.stop or word in rules.cross or pos in rules.stop_pos)
+        return te == s and (
+            word in rules.stop
+            or word in rules.cross
+            or pos in rules.stop_pos
+            or (word[0] in rules.stop and word[1:] in rules.levels)  # 我区|许继社区
+        )
 
     def _gazetteer_places(self) -> set[tuple[int, int]]:
         """Gazetteer names at token starts; townships (城关镇) only where a name may start."""
@@ -136,8 +161,16 @@ class Context:
         gaz = gazetteer()
         found = gazetteer_matches(self.doc.norm)  # start -> surfaces, longest first
         prev_end = -1
+        norm = self.doc.norm
+        # A place also starts after a body's prefix inside a token (中共|南京市委).
+        prefixed = {
+            s
+            for s in found
+            for x in self.rules.local_prefixes
+            if len(x) > 1 and norm.endswith(x, 0, s) and s - len(x) in self.tokens
+        }
         for s in sorted(found):  # token starts without a surface add nothing
-            if s < prev_end or s not in self.tokens:
+            if s < prev_end or (s not in self.tokens and s not in prefixed):
                 continue
             surfaces = found[s]
             opens = self._opens(s, {prev_end})
@@ -185,6 +218,67 @@ class Context:
                 continue
             found.add(m.span())
         return found
+
+    @cached_property
+    def gaps(self) -> frozenset[int]:
+        return space_gaps(self.doc)
+
+    @cached_property
+    def _article_places(self) -> dict[int, list[tuple[int, str, Place]]]:
+        """Per article: (start, surface, place) of every place span, the place resolved
+        as the place stage did (its adcode), else among the article's places."""
+        doc, gaz = self.doc, gazetteer()
+        staged: dict[tuple[int, int], str] = {}
+        for hit in doc.hits_of("PLACE"):
+            if isinstance(hit.norm, dict) and hit.norm.get("adcode"):
+                staged[(hit.start, hit.end)] = str(hit.norm["adcode"])
+        out: dict[int, list[tuple[int, str, Place]]] = {}
+        for s, e in self.places:
+            surface = doc.norm[s:e]
+            art = doc.article_index(s)
+            known = [p for _s, _t, p in reversed(out.get(art, []))]
+            adcode = staged.get((s, e))
+            place: Place | None = None
+            if adcode is not None:
+                fits = [v.place for v in gaz.variants_of(surface) if v.place.adcode == adcode]
+                place = fits[0] if fits else gaz.by_adcode.get(adcode)
+            if place is None:
+                parts = split_place(surface, known)
+                place = parts[-1][1] if parts else None
+            if place is not None:
+                out.setdefault(art, []).append((s, surface, place))
+        return out
+
+    def _place_groups(self, pos: int) -> tuple[list[tuple[int, str, Place]], ...]:
+        """(start, surface, place) of the article holding ``pos``: those before it (nearest
+        first), its main place (start -1), those after it."""
+        doc = self.doc
+        art = doc.article_index(pos)
+        places = self._article_places.get(art, [])
+        before = [x for x in reversed(places) if x[0] < pos]
+        after = [x for x in places if x[0] >= pos]
+        main: list[tuple[int, str, Place]] = []
+        if doc.articles and doc.articles[art].place:
+            place = gazetteer().by_adcode.get(str(doc.articles[art].place))
+            if place is not None:
+                main = [(-1, place.name, place)]
+        return before, main, after
+
+    def context_places(self, pos: int) -> list[Place]:
+        """Places of the article holding ``pos``, the nearest before it first."""
+        return [p for group in self._place_groups(pos) for _s, _t, p in group]
+
+    def level_place(self, pos: int, level_char: str) -> tuple[str, int] | None:
+        """(name, start) of the article's place of the level ``level_char`` names (市 in
+        市委 at ``pos``): among the places before it, then the article's main place (start
+        -1), then those after (start ``pos``); a place's own name or one it lies in."""
+        for k, group in enumerate(self._place_groups(pos)):
+            for i in range(len(group)):
+                # the nearest place that is of the level, or lies in one
+                name = level_place_name([(t, p) for _s, t, p in group[i : i + 1]], level_char)
+                if name:
+                    return name, (group[i][0] if k == 0 else -1 if k == 1 else pos)
+        return None
 
     def accept(self, cand: Cand) -> None:
         self.accepted.setdefault(cand.end, []).append(cand)
@@ -256,8 +350,8 @@ def _stops(ctx: Context, unit: Unit) -> bool:
         return False
     if unit.text in rules.stop or unit.text in rules.follow:
         return True
-    if _ORDINAL.fullmatch(unit.text):
-        return False
+    if _ORDINAL.fullmatch(unit.text) or unit.text in rules.levels:
+        return False  # 县|民政局: jieba tags a lone level word as a function word
     if unit.pos in rules.stop_pos:
         return True
     if not unit.pos.startswith("v") or unit.pos == "vn" or unit.text in rules.name_words:
@@ -276,6 +370,36 @@ def _ends_org(ctx: Context, unit: Unit) -> bool:
     )
 
 
+def _named_activity(ctx: Context, unit: Unit, floor: int) -> bool:
+    """A stop word that is also a name word, after a generic noun, names the body's field
+    (社会|建设委员会, 城乡|建设局) rather than acting on it."""
+    if unit.text not in ctx.rules.name_words:
+        return False
+    left = _unit_ending_at(ctx, unit.start, floor)
+    return left is not None and left.kind == "tok" and left.text in ctx.rules.generic
+
+
+def _placed_brand(ctx: Context, unit: Unit, floor: int) -> list[Unit]:
+    """Single characters jieba reads as words, right after a place, that make an unknown
+    brand (泉州市|煌|兴|职业培训中心): the units right to left, or [] if they do not."""
+    run: list[Unit] = []
+    cur: Unit | None = unit
+    while cur is not None and cur.kind == "tok" and len(cur.text) == 1 and len(run) < 3:
+        if cur.text in ctx.rules.stop or cur.text in ctx.rules.cross:
+            return []
+        run.append(cur)
+        cur = _unit_ending_at(ctx, cur.start, floor)
+    brand = "".join(u.text for u in reversed(run))
+    if len(run) < 2 or word_freq(brand) or cur is None or cur.kind != "place":
+        return []
+    return run
+
+
+def _level_after_org(ctx: Context, left: Unit, unit: Unit) -> bool:
+    """``unit`` is a level word (市) right after the organization ``left`` (市委市政府)."""
+    return left.kind == "org" and unit.kind == "tok" and unit.text in ctx.rules.levels
+
+
 def walk_left(ctx: Context, start: int) -> list[Unit]:
     """The units of the name ending right before ``start``, left to right."""
     sent = ctx.doc.sentence_at(start)
@@ -290,15 +414,24 @@ def walk_left(ctx: Context, start: int) -> list[Unit]:
             left = _unit_ending_at(ctx, unit.start, floor)
             if left is None or _ends_org(ctx, left) or _stops(ctx, left) or _person_like(left):
                 break
-        elif _stops(ctx, unit):
-            break
+        elif _stops(ctx, unit) and not _named_activity(ctx, unit, floor):
+            brand = _placed_brand(ctx, unit, floor)
+            if not brand:
+                break
+            units += brand
+            p = brand[-1].start
+            continue
+        if units and _level_after_org(ctx, unit, units[-1]):
+            break  # 市委|市政府: the level word opens a second body
         units.append(unit)
         p = unit.start
     units.reverse()
     # jieba glues a function word onto an unknown name (由林达, 了泽东): cut it off.
     if units and units[0].kind == "tok" and len(units[0].text) >= 2:
         head = units[0]
-        if head.text[0] in ctx.rules.stop | ctx.rules.cross and word_freq(head.text) == 0:
+        if head.text[0] in ctx.rules.stop | ctx.rules.cross and (
+            word_freq(head.text) == 0 or head.text[1:] in ctx.rules.levels  # 我|县, 日|省
+        ):
             units[0] = Unit(head.start + 1, head.end, head.text[1:], "tok", head.pos)
     return units
 
@@ -311,8 +444,17 @@ def _distinctive(ctx: Context, unit: Unit) -> bool:
     if unit.pos.startswith("v") and unit.pos != "vn":
         return False
     return not (
-        unit.text in rules.generic or unit.text in rules.cross or unit.text in rules.name_words
+        unit.text in rules.generic
+        or unit.text in rules.cross
+        or unit.text in rules.name_words
+        or _generic_compound(rules, unit.text)
     )
+
+
+def _generic_compound(rules: OrgRules, word: str) -> bool:
+    """``word`` is a generic, national or level word before a generic one (行业协会)."""
+    plain = rules.generic | rules.nation | rules.levels
+    return any(word[:k] in plain and word[k:] in rules.generic for k in range(1, len(word)))
 
 
 # -- candidates ------------------------------------------------------------------------------
@@ -357,6 +499,16 @@ def _proper(ctx: Context, unit: Unit) -> bool:
     return unit.pos in _PROPER_POS or word_freq(unit.text) == 0
 
 
+def _generic_body(ctx: Context, units: list[Unit]) -> bool:
+    """The words between a place and a suffix are all generic (基层, 乡镇)."""
+    return bool(units) and all(u.kind == "tok" and u.text in ctx.rules.generic for u in units)
+
+
+def _prefix_of(ctx: Context, text: str) -> str:
+    """The local-body prefix ``text`` starts with (团 of 团市委, 中共), or ""."""
+    return next((x for x in ctx.rules.local_prefixes if text.startswith(x)), "")
+
+
 def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) -> Cand | None:
     """Turn a walk into a candidate, or None when nothing licenses it."""
     norm = ctx.doc.norm
@@ -370,7 +522,21 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
         head = units[i]
         if head.kind == "org" and head.org is not None:
             body = norm[head.end : e]
-            canon = canonical_compound(head.org.canonical or head.text, "org", body)
+            parent = head.org
+            if parent.canonical is None:  # 市委|组织部: named once its parent is
+                return Cand(
+                    head.start,
+                    e,
+                    norm[head.start : e],
+                    suffix.group,
+                    "org",
+                    None,
+                    suffix.rule_id,
+                    suffix,
+                    body=body,
+                    anchor=parent,
+                )
+            canon = canonical_compound(parent.stem or parent.canonical or head.text, "org", body)
             return Cand(
                 head.start,
                 e,
@@ -380,7 +546,7 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
                 canon,
                 suffix.rule_id,
                 suffix,
-                parent=head.org.canonical,
+                parent=parent.canonical,
                 body=body,
             )
         if head.kind == "place":
@@ -389,19 +555,43 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
                 j += 1
             if suffix.place_bodies and not norm.startswith(suffix.place_bodies, units[j].end):
                 return None
+            if suffix.level_alone and not (
+                norm[units[j].end - 1] in ctx.rules.levels
+                and split_place(norm[head.start : units[j].end])
+            ):
+                return None  # 向阳村委, 义和社区委: no Party committee of a place
+            start, prefix = head.start, ""
+            if (
+                i > 0
+                and units[i - 1].kind == "tok"
+                and units[i - 1].text in ctx.rules.local_prefixes
+            ):
+                start, prefix = units[i - 1].start, units[i - 1].text  # 中共|南京市委
             place_text = norm[head.start : units[j].end]
-            canon = canonical_compound(
-                place_text, "place", norm[units[j].end : e], suffix.normalize_place
-            )
+            body = norm[units[j].end : e]
+            if suffix.named_body and _generic_body(ctx, units[j + 1 :]):
+                parts = split_place(norm[head.start : units[j].end])
+                if parts and parts[-1][1].level != "township":
+                    return None  # 江永县基层社工站: the county's stations, none named
+            context = ctx.context_places(head.start)
+            if suffix.normalize_place:
+                place = canonical_place(place_text, context)
+            else:
+                place = full_place(place_text) if suffix.full_place else place_text
+            canon = canonical_compound(place, "place", body, False, context, prefix)
+            found = local_body(place, body, prefix)
             return Cand(
-                head.start,
+                start,
                 e,
-                norm[head.start : e],
+                norm[start:e],
                 suffix.group,
                 "place",
                 canon,
                 suffix.rule_id,
                 suffix,
+                prefix=prefix,
+                stem=found[1] if found else None,
+                place_name=place,
             )
         text = norm[head.start : e]
         return Cand(
@@ -415,30 +605,35 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
         units = units[cuts[-1] + 1 :]
     first = units[0] if units else None
     place_ends = {e2 for _s2, e2 in ctx.places}
-    if (
-        first is not None
-        and suffix.group in ctx.rules.level_groups
-        and first.text[0] in ctx.rules.levels
-        and (
-            first.text in ctx.rules.levels
-            or first.text in ctx.rules.party
-            or word_freq(first.text) == 0  # jieba's 市人|社局
-        )
-        and first.start not in place_ends
-    ):
-        text = norm[first.start : e]
-        if len(text) < 3:
-            return None
-        return Cand(first.start, e, text, suffix.group, "deictic", None, suffix.rule_id, suffix)
+    deictic = _deictic(ctx, first, suffix, e, place_ends) if first is not None else None
+    if deictic is not None:
+        return deictic
     start = first.start if first else s
     text = norm[start:e]
+    if (
+        suffix.implied_level
+        and first is not None
+        and text[: -len(suffix.text)] in ctx.rules.ministry_bodies
+    ):
+        # 民政厅 alone: the department of the article's province (民政部's body).
+        return Cand(
+            start,
+            e,
+            text,
+            suffix.group,
+            "deictic",
+            None,
+            suffix.rule_id,
+            suffix,
+            level=suffix.implied_level,
+        )
     if (
         suffix.policy == "name"
         and any(_distinctive(ctx, u) for u in units)
         or (suffix.policy == "proper" and any(_proper(ctx, u) for u in units))
     ):
         return Cand(start, e, text, suffix.group, "name", expand_body(text), suffix.rule_id, suffix)
-    if suffix.policy == "parent" and e - start - len(suffix.text) >= 2:
+    if suffix.policy == "parent" and (e - start - len(suffix.text) >= 2 or suffix.bare):
         return Cand(
             start,
             e,
@@ -451,6 +646,63 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
             wide_start=wide if cuts else None,
         )
     return None
+
+
+def _known_body(body: str) -> bool:
+    """A body the rules know by its short form (卫计委, 人社局)."""
+    return expand_body(body) != body
+
+
+def _after_levels(ctx: Context, pos: int) -> bool:
+    """``pos`` follows a bracket of level words: 县（市、区）民政局 are every county's."""
+    norm = ctx.doc.norm
+    if pos == 0 or norm[pos - 1] != "）":
+        return False
+    q = norm.rfind("（", max(0, pos - 8), pos)
+    inner = norm[q + 1 : pos - 1] if q >= 0 else ""
+    return bool(inner) and all(ch in ctx.rules.levels or ch == "、" for ch in inner)
+
+
+def _deictic(
+    ctx: Context, first: Unit, suffix: Suffix, e: int, place_ends: set[int]
+) -> Cand | None:
+    """A name opened by a level word (省民政厅, 市委组织部, 团市委): the article's place of
+    that level is its place; resolved later."""
+    rules = ctx.rules
+    prefix = _prefix_of(ctx, first.text)
+    word = first.text[len(prefix) :]
+    if not (
+        first.kind == "tok"
+        and suffix.group in rules.level_groups
+        and word
+        and word[0] in rules.levels
+        and (
+            word in rules.levels
+            or word in rules.party
+            or word_freq(first.text) == 0  # jieba's 市人|社局
+            or prefix
+            or _known_body(ctx.doc.norm[first.start + len(prefix) + 1 : e])  # 市卫|计委
+        )
+        and first.start not in place_ends
+        and not _after_levels(ctx, first.start)
+    ):
+        return None
+    start = first.start
+    text = ctx.doc.norm[start:e]
+    if len(text) - len(prefix) < 3 and not suffix.level_alone:
+        return None
+    return Cand(
+        start,
+        e,
+        text,
+        suffix.group,
+        "deictic",
+        None,
+        suffix.rule_id,
+        suffix,
+        level=word[0],
+        prefix=prefix,
+    )
 
 
 def find_lexicon(ctx: Context) -> None:
@@ -472,7 +724,10 @@ def _is_end(ctx: Context, e: int) -> bool:
     if e in ctx.bounds:
         return True
     word, _pos, _ts, te = ctx.tokens.at(e)
-    return len(word) > te - e and word[e - te :] in ctx.rules.follow
+    if len(word) > te - e and word[e - te :] in ctx.rules.follow:
+        return True
+    # A title starts there, across jieba's tokens (分配处|处长 cut 处处|长孙).
+    return any(ctx.doc.norm.startswith(t, e) for t in ctx.rules.follow if len(t) > 1)
 
 
 def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
@@ -488,12 +743,27 @@ def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
         return not (e - s == 1 and pos in ctx.rules.stop_pos)
     if word in ctx.rules.name_words:
         return True
+    if any(ctx.doc.norm.endswith(k, 0, e) for k, _full in ctx.rules.abbrev if len(k) > len(word)):
+        return True  # 市卫|计委: a short form the rules know
+    if e - s == 1 and _level_alone(ctx, e) and _level_word(ctx, ctx.doc.norm[ts:s]):
+        return True  # 市委, 团市委: a level word and the suffix
     if pos.startswith("v") or _stops(ctx, Unit(ts, te, word, "tok", pos)):
         return False
     if pos in _PROPER_POS:
         return True
     freq = word_freq(word)
     return not (len(word) == 2 and freq > 0 or e - s == 1 and freq >= _COMMON_FREQ)
+
+
+def _level_alone(ctx: Context, e: int) -> bool:
+    """Whether the suffix ending at ``e`` may follow a level word alone (市委)."""
+    return any(x.level_alone and ctx.doc.norm.endswith(x.text, 0, e) for x in ctx.rules.suffixes)
+
+
+def _level_word(ctx: Context, text: str) -> bool:
+    """``text`` is a level word, after a local-body prefix or not (市, 团市)."""
+    word = text[len(_prefix_of(ctx, text)) :]
+    return len(word) == 1 and word in ctx.rules.levels
 
 
 def find_suffixed(ctx: Context) -> None:
@@ -511,7 +781,9 @@ def find_suffixed(ctx: Context) -> None:
             continue
         if any(norm.endswith(t, 0, e) and len(t) >= len(cand.text) for t in rules.not_org):
             continue
-        if cand.text == suffix.text and cand.how not in ("org", "place"):
+        if cand.text.endswith(rules.not_org_heads):
+            continue  # 民政局报告厅: a room, not a body
+        if cand.text == suffix.text and cand.how not in ("org", "place") and not suffix.bare:
             continue
         ctx.accept(cand)
 
@@ -568,6 +840,61 @@ def _source_canonical(ctx: Context, text: str) -> str:
     return text
 
 
+def space_gaps(doc: Doc) -> frozenset[int]:
+    """Offsets of ``doc.norm`` where the source had spaces (not line breaks) that
+    normalization removed: 报道员 王磊 赵晨 is 报道员王磊赵晨 in the normalized text."""
+    raw, nmap = doc.raw, doc.nmap
+    return frozenset(
+        i
+        for i in range(1, min(len(doc.norm), len(nmap)))
+        if nmap[i] - nmap[i - 1] > 1 and raw[nmap[i - 1] + 1 : nmap[i]].strip(" \t\u3000\xa0") == ""
+    )
+
+
+def find_outlets(ctx: Context) -> None:
+    """News outlets named outside brackets: a news opening (``红网时刻衡阳3月10日讯``,
+    ``深圳特区报讯``: the place and date after the name are not part of it), a page header
+    beside a timestamp (``新华网 2012-07-14 20:31``), an unbracketed source (``来源：大众日报``).
+    The ``outlet`` patterns of the rules name the span ``name``; a pattern with ``values``
+    takes only names that end in one of them."""
+    norm = ctx.doc.norm
+    rules = ctx.rules
+    for pattern, endings, rule_id in rules.outlets:
+        for m in pattern.finditer(norm):
+            for group in ("name", "name2"):
+                if group not in pattern.groupindex or m.start(group) < 0:
+                    continue
+                s, e = m.span(group)
+                e = min([g for g in ctx.gaps if s < g < e] or [e])  # 温州商报 浏览次数
+                s, e = _strip_source(ctx, s, e)
+                text = norm[s:e]
+                if len(text) < 2 or endings and not text.endswith(endings):
+                    continue
+                if any(word in text for word in rules.not_source):
+                    continue
+                if any(c.start == s and c.end == e for c in ctx.accepted.get(e, [])):
+                    continue
+                lex = rules.lexicon.get(text)
+                ctx.accept(
+                    Cand(s, e, text, "media", "source", lex.canonical if lex else text, rule_id)
+                )
+
+
+def _strip_source(ctx: Context, s: int, e: int) -> tuple[int, int]:
+    """An outlet's name without the words after it (微信公众号) nor, in a news opening, the
+    place the report was filed from (红网时刻|衡阳)."""
+    norm = ctx.doc.norm
+    text = norm[s:e]
+    for word in ctx.rules.source_strip:
+        if text.endswith(word) and len(text) > len(word):
+            e -= len(word)
+            break
+    for k in range(s + 2, e - 1):
+        if split_place(norm[k:e]):
+            return s, k
+    return s, e
+
+
 _TITLE = regex.compile(r"《([^《》\n]{2,20})》")
 
 
@@ -600,6 +927,7 @@ def extract(doc: Doc) -> list[Hit]:
     find_suffixed(ctx)
     find_sources(ctx)
     find_media_titles(ctx)
+    find_outlets(ctx)
     cands = resolve_references(ctx)
     kept: list[Cand] = []
     for cand in sorted(cands, key=lambda c: (-(c.end - c.start), c.start)):

@@ -102,9 +102,12 @@ def _noun_before(ctx: DocContext, e: int, start: int) -> bool:
     word, tag, ws, _we = ctx.doc.pos_tokens.at(start - 1)
     if ws < e or len(word) < 2 or not (tag.startswith("n") or tag == "vn"):
         return False  # one character (共, read as a noun) is no name of a thing
-    if tag in ("nr", "ns", "nt"):
-        return False
-    return word not in ctx.rules.words("generic_head") and not any(
+    if tag in ("nr", "ns", "nt", "nz"):
+        return False  # names, and jieba's catch-all (力争 comes out nz)
+    rules = ctx.rules
+    if any(word in rules.words(kind) for kind in ("target", "base", "decline", "now", "frame")):
+        return False  # a cue word of the fact stage, whatever jieba tags it
+    return word not in rules.words("generic_head") and not any(
         h.type in ("PLACE", "ORG", "DATE") for h in ctx.named_index.covering(ws)
     )
 

@@ -3,6 +3,8 @@ looked for in the places ``facts.precedence.metric`` lists, first match wins.
 
 Steps:
 - ``table_row``: a figure of a table counts what its row label names (a cue in it);
+- ``band``: a figure that bounds a band or sets a threshold (``100万元到500万元之间``,
+  ``50万元以上的项目``) counts no metric;
 - ``incidental``: people or bodies present at an event (``10余家社会组织负责人参加活动``)
   count no metric;
 - ``rate``: a figure after a rate's denominator (``每万人拥有持证社工12人``) counts no
@@ -142,6 +144,11 @@ def _incidental(fig: Figure, ctx: DocContext) -> str | None:
     if any(p.search(clause) for p in ctx.rules.patterns("incidental")):
         return OTHER
     return None
+
+
+def _band(fig: Figure, ctx: DocContext) -> str | None:
+    after = ctx.text[fig.end : fig.end + 16]
+    return OTHER if any(p.match(after) for p in ctx.rules.patterns("band")) else None
 
 
 def _rate(fig: Figure, ctx: DocContext) -> MetricEntry | str | None:
@@ -302,6 +309,7 @@ def _sentence(fig: Figure, ctx: DocContext) -> MetricEntry | None:
 
 STEPS: dict[str, Step] = {
     "table_row": _table_row,
+    "band": _band,
     "incidental": _incidental,
     "rate": _rate,
     "cue_pattern": _cue_pattern,

@@ -86,6 +86,7 @@ class FactCueEntry(RuleEntry):
         "decline",
         "rate",
         "incidental",
+        "band",
         "sub_kind",
         "category",
         "national_org",

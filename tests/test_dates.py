@@ -335,9 +335,15 @@ def _doc(text: str, articles: list[tuple[int, int]] | None = None) -> Doc:
     return doc
 
 
+def _run_date(doc: Doc) -> list:
+    """The DATE stage after the stage it requires (frames: date shapes, each article's
+    own year and day)."""
+    frames.extract(doc)
+    return date_stage.extract(doc)
+
+
 def _dates(doc: Doc) -> list[tuple[str, str | None]]:
-    frames.extract(doc)  # the stage the DATE stage requires: each article's own year
-    return [(doc.norm[h.start : h.end], h.norm) for h in date_stage.extract(doc)]
+    return [(doc.norm[h.start : h.end], h.norm) for h in _run_date(doc)]
 
 
 def test_stage_dates_articles_from_their_leads_and_the_bulletin() -> None:
@@ -389,7 +395,7 @@ def test_issue_year_is_the_last_resort() -> None:
 def test_dates_inside_titles_are_left_to_the_title() -> None:
     text = "印发《河南省“十四五”民政事业发展规划》，明确了“十四五”时期目标。"
     doc = _doc(text)
-    hits = date_stage.extract(doc)
+    hits = _run_date(doc)
     assert [(h.start, h.end, h.norm) for h in hits] == [(25, 28, "2021/2025")]
 
 
@@ -460,14 +466,14 @@ def test_a_fragment_that_uses_itself_is_refused(
 @pytest.mark.parametrize(("rule_id", "example"), _example_cases("match"))
 def test_extract_pattern_examples_match(rule_id: str, example: str) -> None:
     text, start, end = _spans(example)
-    hits = date_stage.extract(_doc(text))
+    hits = _run_date(_doc(text))
     assert (start, end, rule_id) in {(h.start, h.end, h.rule_id) for h in hits}
     assert all(h.type == "DATE" for h in hits)
 
 
 @pytest.mark.parametrize(("rule_id", "example"), _example_cases("no_match"))
 def test_extract_pattern_examples_no_match(rule_id: str, example: str) -> None:
-    hits = date_stage.extract(_doc(example))
+    hits = _run_date(_doc(example))
     assert rule_id not in {h.rule_id for h in hits}
 
 
@@ -494,4 +500,4 @@ def test_normalizer_only_examples_normalize(rule_id: str, example: str) -> None:
 )
 def test_vague_words_are_not_dates(example: str) -> None:
     assert normalize_date(example, 2022) is None
-    assert date_stage.extract(_doc(example)) == []
+    assert _run_date(_doc(example)) == []

@@ -77,7 +77,7 @@ def test_the_declared_order_is_checked() -> None:
     with pytest.raises(PipelineError, match="stage 'frames' requires hits:PLACE"):
         check_order(swapped)
     no_frames = tuple(c for c in comps if c.name != "frames")
-    with pytest.raises(PipelineError, match="stage 'date' requires article.year"):
+    with pytest.raises(PipelineError, match="stage 'date' requires date_matches, article.year"):
         check_order(no_frames)
 
 

@@ -111,11 +111,14 @@ def ends_inside(raw: str, end: int, text: str) -> str | None:
 def problems(doc: Doc) -> list[str]:
     """Every QUANTITY mention of ``doc`` that is not a whole, self-consistent figure."""
     out = []
+    cells = {doc.raw_span(c.start, c.end): c for c in doc.table_cells}
     for m in doc.mentions:
         if m.type != "QUANTITY":
             continue
         where = f"{doc.name}:{m.start} {m.text!r}"
-        reread = parse_quantity(m.text)
+        # A table's figure reads with the unit its table gives (养老机构 | 万张 | 9.5 |).
+        cell = cells.get((m.start, m.end)) if m.rule_id == "quantity.table_cell" else None
+        reread = parse_quantity(m.text + (cell.unit or "") if cell else m.text)
         if reread is None or reread["value"] != m.norm["value"]:
             out.append(f"{where}: value {m.norm['value']} but its text reads {reread}")
         if type(reread and reread["value"]) is not type(m.norm["value"]):

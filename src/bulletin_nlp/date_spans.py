@@ -4,9 +4,13 @@ of a span to now). Shared by the frames stage (an article's own year) and the DA
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .dates import DateMatch, InvertedRange, date_rules, explicit_year, resolve, scan, select
-from .doc import Doc
-from .segment import TokenBounds
+
+if TYPE_CHECKING:
+    from .doc import Doc
+    from .segment import TokenBounds
 
 TITLE_MAX = 80  # a 《 further back than this does not enclose the span
 _OPEN, _CLOSE = "《", "》"

@@ -67,6 +67,8 @@ class Doc:
     mentions: list[Mention] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)  # FACTS.md quantity facts
     roles: list[dict[str, Any]] = field(default_factory=list)  # FACTS.md role facts
+    table_cells: list[Cell] = field(default_factory=list)  # set by structure: tables' figures
+    date_matches: list[DateMatch] = field(default_factory=list)  # set by frames: date shapes
 
     @cached_property
     def sha256(self) -> str:
@@ -132,22 +134,6 @@ class Doc:
         from .segment import TokenBounds
 
         return TokenBounds(self.norm)
-
-    @cached_property
-    def date_matches(self) -> list[DateMatch]:
-        """The date shapes of the text that are dates (read by the frames and DATE
-        stages; computed once)."""
-        from .date_spans import date_matches
-
-        return date_matches(self)
-
-    @cached_property
-    def table_cells(self) -> list[Cell]:
-        """The figures of tables pasted as text, with row label, column and unit (read by
-        the QUANTITY and fact stages; computed once)."""
-        from .tables import read_tables
-
-        return read_tables(self)
 
     @cached_property
     def pos_tokens(self) -> PosTokens:

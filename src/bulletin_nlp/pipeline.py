@@ -22,7 +22,7 @@ from .structure import analyze
 from .versions import model_enabled
 
 #: What the structure stage gives every document before the first stage runs.
-STRUCTURE_ASSIGNS = ("norm", "paragraphs", "articles", "sentences")
+STRUCTURE_ASSIGNS = ("norm", "paragraphs", "articles", "sentences", "table_cells")
 
 
 class PipelineError(BulletinError):

@@ -21,6 +21,7 @@ import regex
 from .doc import Article, Doc, Sentence
 from .layout_cues import layout_cues
 from .normalize import PAGE_MARKER, is_table_row
+from .tables import read_tables
 
 HEADLINE_MAX = 60
 SECTION_LABEL_MAX = 6
@@ -144,7 +145,7 @@ def _headline_text(doc: Doc, paras: list[Para]) -> str:
 
 
 def analyze(doc: Doc) -> Doc:
-    """Fill ``doc.paragraphs``, ``doc.articles`` and ``doc.sentences``."""
+    """Fill ``doc.paragraphs``, ``doc.articles``, ``doc.sentences`` and ``doc.table_cells``."""
     paras = _paragraphs(doc)
     dateline = layout_cues()["dateline"]
     doc.paragraphs = [(p.start, p.end) for p in paras]
@@ -268,6 +269,7 @@ def analyze(doc: Doc) -> Doc:
     if not doc.articles:
         doc.articles.append(Article(start=0, end=len(doc.norm)))
     _sentences(doc, paras, owner)
+    doc.table_cells = read_tables(doc)
     return doc
 
 

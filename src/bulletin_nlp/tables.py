@@ -17,11 +17,14 @@ A figure is never joined to the next line's text (see :mod:`bulletin_nlp.normali
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import regex
 
-from .doc import Doc
 from .normalize import is_table_row
+
+if TYPE_CHECKING:
+    from .doc import Doc
 
 _NUMBER = regex.compile(r"^[-+－]?\d[\d,，]*(?:\.\d+)?$")
 _YEAR_CELL = regex.compile(r"^(?P<y>(?:19|20)\d{2})年?(?:度)?$")

@@ -4,7 +4,7 @@ Order of work:
 
 1. candidates from the extract patterns of ``rules/date.yaml``; those inside a title
    (``《…》``, a DOCUMENT or ORG swallows them) or cutting a jieba word are dropped
-   (:func:`bulletin_nlp.date_spans.date_matches`, shared with the frames stage);
+   (:func:`bulletin_nlp.date_spans.date_matches`, found by the frames stage);
 2. each hit is normalized against its article's own year and date (``Article.year``,
    ``Article.date``, set by the frames stage), else the issue year; an anaphoric year
    (``上年``) against the year its sentence names before it (截至2012年底…比上年 → 2011); a bare day (``19日``, ``18日至19日``) takes the
@@ -25,7 +25,7 @@ from ..spans import Hit
 log = logging.getLogger(__name__)
 
 TYPE = "DATE"
-REQUIRES = ("articles", "sentences", "article.year")
+REQUIRES = ("articles", "sentences", "date_matches", "article.year", "article.date")
 ASSIGNS = ("hits:DATE",)
 RULES = ("date",)
 

@@ -20,14 +20,14 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from ..date_spans import anchor_year
+from ..date_spans import anchor_year, date_matches
 from ..dates import cn_int, explicit_year
 from ..doc import Article, Doc
 from ..gazetteer import place_rules
 from ..spans import Hit
 
 REQUIRES = ("articles", "sentences", "hits:PLACE")
-ASSIGNS = ("article.year", "article.date", "article.place")
+ASSIGNS = ("date_matches", "article.year", "article.date", "article.place")
 RULES = ("date", "structure")
 LEAD_SENTENCES = 2  # the dated lead: headline plus the first sentences of the body
 LEAD_CHARS = 150  # lead length when the structure stage found no sentences
@@ -155,6 +155,7 @@ def own_date(doc: Doc, index: int) -> datetime.date | None:
 
 def extract(doc: Doc) -> list[Hit]:
     """Assign each article's year, date and place; adds no hits."""
+    doc.date_matches = date_matches(doc)  # the date shapes, read here and by the DATE stage
     own = [_own_year(doc, i) for i in range(len(doc.articles))]
     fallback = issue_year(doc, own)
     for i, art in enumerate(doc.articles):

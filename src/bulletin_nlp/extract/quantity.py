@@ -42,7 +42,7 @@ from ..rules import RuleEntry, load_entries
 from ..spans import Hit
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
-REQUIRES = ("articles", "sentences", "hits:DATE")
+REQUIRES = ("articles", "sentences", "table_cells", "hits:DATE")
 ASSIGNS = ("hits:QUANTITY",)
 RULES: tuple[str, ...] = ("quantity",)
 

@@ -2,9 +2,12 @@
 ``facts.precedence.modality`` gives.
 
 Steps:
+- ``headline_echo``: a headline figure is what the same figure in its body is;
+- ``breakdown``: a part of a breakdown (其中，…17个) is what its total is;
 - ``target_cue``: a target word before the figure in its clause (争取, 预计, 力争) or a
-  deadline before it in its sentence (到2025年, 明年年底前), not inside a name (童伴计划)
-  nor in an achieved phrase (争取到资金; ``not_target``);
+  deadline before it in its sentence (到2025年, 明年年底前), or a plan word earlier in the
+  sentence (根据计划，…; ``target_frame``) with no result word after it (目前已…), not
+  inside a name (童伴计划) nor in an achieved phrase (争取到资金; ``not_target``);
 - ``future_year``: the figure's own clause dates it after the article's year;
 - ``actual``: otherwise.
 """
@@ -16,9 +19,15 @@ from .vocab import FactRules
 
 
 def _has_target(rules: FactRules, head: str, before: str) -> bool:
-    return any(w in head for w in rules.words("target")) or any(
+    if any(w in head for w in rules.words("target")) or any(
         p.search(before) for p in rules.patterns("target")
-    )
+    ):
+        return True
+    # A plan word earlier in the sentence governs the figures after it (根据计划，2018年全省
+    # 筹划安排项目47个，计划总投资…), until a result word intervenes (目前已建成60个).
+    words = rules.words("target_frame")
+    at = max((before.rfind(w) for w in words), default=-1)
+    return at >= 0 and not any(w in before[at:] for w in rules.words("result"))
 
 
 def target_cue(fig: Figure, ctx: DocContext) -> bool:
@@ -37,6 +46,41 @@ def target_cue(fig: Figure, ctx: DocContext) -> bool:
 
 def _target_cue(fig: Figure, ctx: DocContext) -> str | None:
     return "target" if target_cue(fig, ctx) else None
+
+
+def _breakdown(fig: Figure, ctx: DocContext) -> str | None:
+    """A part of a breakdown (其中，扶老助残项目17个) is a plan or a result as its total is."""
+    lo = fig.sentence[0]
+    at = max((ctx.text.rfind(w, lo, fig.start) for w in ctx.rules.words("breakdown")), default=-1)
+    if at < 0:
+        return None
+    for prev, _metric in reversed(ctx.previous):
+        if prev.start < lo:
+            break
+        if prev.start < at:
+            return prev.resolved.get("modality")  # type: ignore[no-any-return]
+    return None
+
+
+def _headline_echo(fig: Figure, ctx: DocContext) -> str | None:
+    """A headline figure is a plan or a result as the same figure in its body is."""
+    from .year import same_figure
+
+    art = fig.article
+    if art is None or art.headline_span is None:
+        return None
+    hs, he = art.headline_span
+    if not hs <= fig.start < he:
+        return None
+    for other in ctx.resolved:
+        if (
+            other.article_index == fig.article_index
+            and not hs <= other.start < he
+            and other.unit == fig.unit
+            and same_figure(fig.norm, other.norm)
+        ):
+            return other.resolved.get("modality")  # type: ignore[no-any-return]
+    return None
 
 
 def _future_year(fig: Figure, ctx: DocContext) -> str | None:
@@ -67,6 +111,8 @@ def year_of(iso: str, prefer_end: bool) -> int | None:
 
 
 STEPS: dict[str, Step] = {
+    "headline_echo": _headline_echo,
+    "breakdown": _breakdown,
     "target_cue": _target_cue,
     "future_year": _future_year,
     "actual": _actual,

@@ -87,6 +87,8 @@ class FactCueEntry(RuleEntry):
         "rate",
         "incidental",
         "band",
+        "target_frame",
+        "result",
         "sub_kind",
         "category",
         "national_org",

@@ -53,10 +53,12 @@ def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
     k = d.start
     while k > lo and text[k - 1] in _OPENERS:
         k -= 1
-    if k == lo and regex.match(r"\p{Han}", text[d.end : d.end + 1]):
-        return True  # the sentence opens with its time: 2014年中国福利彩票年销售…
     if k > lo and text[k - 1] not in _CLAUSE_ENDS:
         return False
+    if regex.match(r"\p{Han}", text[d.end : d.end + 1]):
+        # The sentence or clause opens with its time and the rest of the sentence lists
+        # on: 2014年中国福利彩票年销售…; 去年享受低保的人口为4063万，特困人员472万
+        return True
     return any(text.startswith(w, d.end) for w in frame_words)
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .spans import MENTION_TYPES
 
-FACT_FIELDS = ("metric", "place", "year", "modality", "approx")
+FACT_FIELDS = ("metric", "place", "year", "modality", "org", "approx")
 
 
 class PRF(BaseModel):
@@ -110,8 +110,16 @@ def _brief(m: dict[str, Any]) -> dict[str, Any]:
 
 def _score_facts(gold: list[dict], system: list[dict], report: Report, doc: str) -> None:
     used: set[int] = set()
+    counts = report.field_counts
     for gf in gold:
         gs, ge = gf["quantity_span"]
+        # value: of the gold figures the system read at all (a fact over the same span),
+        # how many it read right
+        over = [sf for sf in system if sf["quantity_span"][0] < ge and gs < sf["quantity_span"][1]]
+        if over:
+            counts["read"] = counts.get("read", 0) + 1
+            if any(_same_value(gf, sf) for sf in over):
+                counts["value"] = counts.get("value", 0) + 1
         match = None
         for i, sf in enumerate(system):
             if i in used:
@@ -126,7 +134,6 @@ def _score_facts(gold: list[dict], system: list[dict], report: Report, doc: str)
             continue
         used.add(match)
         sf = system[match]
-        counts = report.field_counts
         counts["matched"] = counts.get("matched", 0) + 1
         for name in FACT_FIELDS:
             if _field_ok(name, gf, sf):
@@ -174,6 +181,8 @@ def evaluate(gold_dir: str | Path, corpus_dir: str | Path | None = None, **kw: A
     report.fact_fields = {
         n: (report.field_counts.get(n, 0) / matched if matched else 0.0) for n in FACT_FIELDS
     }
+    read = report.field_counts.get("read", 0)
+    report.fact_fields["value"] = report.field_counts.get("value", 0) / read if read else 0.0
     report.fact_fields["matched"] = float(matched)
     return report
 

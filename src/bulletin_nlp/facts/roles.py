@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from typing import TYPE_CHECKING
+
 import regex
 
 from ..doc import Doc
 from ..spans import Hit
 from .model import RoleFact
+
+if TYPE_CHECKING:
+    from ..gazetteer import Place
+
+#: Work counts (organizations and places examined), by lookup; only ever added to.
+WORK: Counter[str] = Counter()
 
 # Words before a title's office: 副市长, 常务副局长, 执行会长 hold 市, 局, 会.
 _TITLE_HEAD = regex.compile(r"^(?:常务|执行|驻会|名誉)?副?")
@@ -31,9 +41,11 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     org_at_end = {h.end: h for h in org_hits}
     rules = person_rules()
     titles = rules.titles
+    earlier_orgs = _EarlierOrgs(doc, org_hits)
+    governments = _Governments(doc)
 
-    def orgs_before(article: int, pos: int) -> list[Hit]:
-        return [o for o in org_hits if o.end <= pos and doc.article_index(o.start) == article]
+    def orgs_before(article: int, pos: int) -> _Earlier:
+        return earlier_orgs.before(article, pos)
 
     out: list[RoleFact] = []
     seen: set[tuple[str, str, str]] = set()
@@ -75,7 +87,7 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
                         if inner.start < int(s) and text[k : int(e)] in titles:
                             org_hit, role = inner, text[k : int(e)]
                         break
-            government = _government(doc, role, h.start if via == "post_title" else int(s))
+            government = governments.of(role, h.start if via == "post_title" else int(s))
             if org_hit is not None:
                 current = str(org_hit.norm)
             elif government is not None:
@@ -112,19 +124,7 @@ def _office(role: str) -> str:
     return _TITLE_HEAD.sub("", role[:-1])
 
 
-def _government(doc: Doc, role: str, pos: int) -> str | None:
-    """The government a place's head (副市长, 县长) belongs to: the place written right
-    before the title (南京市副市长), else the article's place of that level."""
-    from ..resolve_org import article_level_name, org_rules, place_body_name
-
-    level = _office(role)
-    if len(level) != 1 or level not in org_rules().levels:
-        return None
-    name = article_level_name(doc, pos, level)
-    return place_body_name(name, "政府") if name else None
-
-
-def _office_reference(role: str, earlier: list[Hit]) -> str | None:
+def _office_reference(role: str, earlier: _Earlier) -> str | None:
     """The organization a bare head's title refers back to (``张伟局长`` after
     ``南京市民政局``): the latest earlier ORG of the article whose name ends in the office
     (局, 处, 厅), when the office is a body suffix of the ORG rules."""
@@ -133,13 +133,10 @@ def _office_reference(role: str, earlier: list[Hit]) -> str | None:
     office = _office(role)
     if not office or office not in {s.text for s in org_rules().suffixes}:
         return None
-    for org in reversed(earlier):
-        if str(org.norm).endswith(office):
-            return str(org.norm)
-    return None
+    return earlier.last_ending(office)
 
 
-def _bare_reference(text: str, pos: int, earlier: list[Hit]) -> str | None:
+def _bare_reference(text: str, pos: int, earlier: _Earlier) -> str | None:
     """The organization a bare body word before a title refers to (``，联合会党委书记`` after
     ``中国社会工作联合会``): the latest earlier ORG of the article whose name ends in it."""
     from ..resolve_org import org_rules
@@ -151,8 +148,161 @@ def _bare_reference(text: str, pos: int, earlier: list[Hit]) -> str | None:
             continue
         if start > 0 and regex.match(r"[\p{Han}A-Za-z0-9]", text[start - 1]):
             return None  # part of a longer name the ORG rules did not take
-        for org in reversed(earlier):
-            if str(org.norm).endswith(word):
-                return str(org.norm)
-        return None
+        return earlier.last_ending(word)
     return None
+
+
+class _EarlierOrgs:
+    """The ORG hits of each article in order, with what each name ends in indexed, so
+    that the latest earlier ORG ending in a word is one bisect away."""
+
+    def __init__(self, doc: Doc, org_hits: list[Hit]) -> None:
+        self.doc = doc
+        self.by_article: dict[int, list[Hit]] = {}
+        for o in org_hits:
+            self.by_article.setdefault(doc.article_index(o.start), []).append(o)
+        self.ends = {art: [o.end for o in hits] for art, hits in self.by_article.items()}
+        self.ending: dict[tuple[int, str], list[int]] = {}  # (article, word) -> indexes
+
+    def before(self, article: int, pos: int) -> _Earlier:
+        hits = self.by_article.get(article, [])
+        ends = self.ends.get(article, [])
+        if all(a <= b for a, b in zip(ends, ends[1:], strict=False)):
+            count = bisect_right(ends, pos)  # hits[:count] end at or before pos
+            return _Earlier(self, article, count)
+        # ORG hits overlap (never after resolve_overlaps): filter as written
+        return _Earlier(self, article, -1, [o for o in hits if o.end <= pos])
+
+    def indexes_ending(self, article: int, word: str) -> list[int]:
+        key = (article, word)
+        found = self.ending.get(key)
+        if found is None:
+            hits = self.by_article.get(article, [])
+            WORK["organizations indexed"] += len(hits)
+            found = self.ending[key] = [
+                i for i, o in enumerate(hits) if str(o.norm).endswith(word)
+            ]
+        return found
+
+
+class _Earlier:
+    """The ORG hits of an article that end at or before a position, in order."""
+
+    def __init__(
+        self, orgs: _EarlierOrgs, article: int, count: int, hits: list[Hit] | None = None
+    ) -> None:
+        self.orgs, self.article, self.count, self.hits = orgs, article, count, hits
+
+    def last_ending(self, word: str) -> str | None:
+        """The name of the latest of them whose name ends in ``word``."""
+        if self.hits is not None:
+            for org in reversed(self.hits):
+                if str(org.norm).endswith(word):
+                    return str(org.norm)
+            return None
+        found = self.orgs.indexes_ending(self.article, word)
+        k = bisect_left(found, self.count)  # found[:k] are among the first count hits
+        if k == 0:
+            return None
+        return str(self.orgs.by_article[self.article][found[k - 1]].norm)
+
+
+class _Governments:
+    """The governments of heads' titles in a document, the places of each article
+    indexed once (``resolve_org.article_level_name`` sorts all of them on every call)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.places: dict[int, _ArticlePlaces] | None = None
+
+    def of(self, role: str, pos: int) -> str | None:
+        """The government a place's head (副市长, 县长) belongs to: the place written
+        right before the title (南京市副市长), else the article's place of that level."""
+        from ..resolve_org import org_rules, place_body_name
+
+        level = _office(role)
+        if len(level) != 1 or level not in org_rules().levels:
+            return None
+        name = self._level_name(pos, level)
+        return place_body_name(name, "政府") if name else None
+
+    def _level_name(self, pos: int, level: str) -> str | None:
+        """``resolve_org.article_level_name(doc, pos, level)``, from the index."""
+        from ..gazetteer import gazetteer
+        from ..resolve_org import article_level_name, level_place_name
+
+        doc = self.doc
+        if self.places is None:
+            self.places = _index_places(doc)
+        art = doc.article_index(pos)
+        places = self.places.get(art)
+        if places is None:
+            places = _ArticlePlaces([], [])
+        if not places.ordered:
+            return article_level_name(doc, pos, level)  # nested places: as written
+        own, within = places.named(level)
+        count = bisect_right(places.ends, pos)  # the places ending at or before pos
+        for at, names in (own, within):  # before pos, nearest first
+            k = bisect_left(at, count)
+            if k > 0:
+                return names[k - 1]
+        if doc.articles and doc.articles[art].place:
+            main = gazetteer().by_adcode.get(str(doc.articles[art].place))
+            if main is not None:
+                name = level_place_name([(main.name, main)], level)
+                if name:
+                    return name
+        for at, names in (own, within):  # after pos, first first
+            k = bisect_left(at, count)
+            if k < len(at):
+                return names[k]
+        return None
+
+
+class _ArticlePlaces:
+    """An article's PLACE hits as ``resolve_org.doc_place_groups`` reads them, in order."""
+
+    def __init__(self, ends: list[int], places: list[tuple[str, Place]]) -> None:
+        self.ends = ends
+        self.places = places
+        self.ordered = all(a <= b for a, b in zip(ends, ends[1:], strict=False))
+        self.by_level: dict[str, tuple[tuple[list[int], list[str]], ...]] = {}
+
+    def named(self, level: str) -> tuple[tuple[list[int], list[str]], ...]:
+        """Indexes and names of the places of the level (a place's own name), then of the
+        places lying in one (the name of the place above), each judged once."""
+        found = self.by_level.get(level)
+        if found is None:
+            from ..resolve_org import _has_level, level_place_name
+
+            WORK["places indexed"] += len(self.places)
+            own: tuple[list[int], list[str]] = ([], [])
+            within: tuple[list[int], list[str]] = ([], [])
+            for i, (surface, place) in enumerate(self.places):
+                name = level_place_name([(surface, place)], level)
+                if name:
+                    target = own if _has_level(place, level) else within
+                    target[0].append(i)
+                    target[1].append(name)
+            found = self.by_level[level] = (own, within)
+        return found
+
+
+def _index_places(doc: Doc) -> dict[int, _ArticlePlaces]:
+    """Per article, its PLACE hits resolved as ``resolve_org.doc_place_groups`` does."""
+    from ..gazetteer import gazetteer
+
+    gaz = gazetteer()
+    rows: dict[int, tuple[list[int], list[tuple[str, Place]]]] = {}
+    for hit in sorted(doc.hits_of("PLACE"), key=lambda h: h.start):
+        if not isinstance(hit.norm, dict):
+            continue
+        adcode = str(hit.norm.get("adcode") or "")
+        surface = doc.norm[hit.start : hit.end]
+        fits = [v.place for v in gaz.variants_of(surface) if v.place.adcode == adcode]
+        place = fits[0] if fits else gaz.by_adcode.get(adcode)
+        if place is not None:
+            ends, places = rows.setdefault(doc.article_index(hit.start), ([], []))
+            ends.append(hit.end)
+            places.append((surface, place))
+    return {art: _ArticlePlaces(ends, places) for art, (ends, places) in rows.items()}

@@ -89,6 +89,8 @@ class FactCueEntry(RuleEntry):
         "band",
         "target_frame",
         "result",
+        "reporter_before",
+        "reporter_after",
         "sub_kind",
         "category",
         "national_org",

@@ -318,7 +318,7 @@ def test_one_worker_extracts_beside_the_writer_once_a_batch_is_large(tmp_path: P
     db = tmp_path / "one.db"
     small = ingest(CORPUS_FILES, db, workers=1)  # 5 files: extracted in this process
     large = ingest([_corpus(tmp_path / "big", 2)], db, workers=1)  # 10 files: one worker
-    assert (len(small.processed), len(large.processed)) == (5, 10)
+    assert (len(small.processed), len(large.processed)) == (5, 10), large.failed
     assert not large.failed
     conn = sqlite3.connect(db)
     executors = [r[0] for r in conn.execute("select executor from runs order by id")]

@@ -33,7 +33,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The sample corpus, ingested and prepared for serving."""
     path = tmp_path_factory.mktemp("serve") / "bulletins.db"
     assert not ingest([SAMPLES], path).failed
-    s = Store.open_existing(path)
+    s = Store.open_existing(path, write=True)
     serve.prepare(s)
     return s
 
@@ -137,7 +137,7 @@ def test_metadata_facets_labels_and_queries(store: Store) -> None:
 def test_review_status_facet_and_findings_query_when_present(tmp_path: Path) -> None:
     path = tmp_path / "reviewed.db"
     assert not ingest([CORPUS / "001_2334c34440bd53e7.txt"], path).failed
-    s = Store.open_existing(path)
+    s = Store.open_existing(path, write=True)
     fact_id = _one(s, "select id from facts order by id limit 1")["id"]
     s.db.execute("insert into reviews (fact_id, status) values (?, 'accepted')", [fact_id])
     s.db.execute("create table findings (kind text, message text)")
@@ -226,7 +226,7 @@ def test_unknown_canned_query_or_parameter(store: Store) -> None:
 def test_review_status_column_of_facts(tmp_path: Path) -> None:
     path = tmp_path / "column.db"
     assert not ingest([CORPUS / "001_2334c34440bd53e7.txt"], path).failed
-    s = Store.open_existing(path)
+    s = Store.open_existing(path, write=True)
     s.db.execute("drop view facts_view")  # a database from before the reviews table
     s.db.execute("drop table reviews")
     s.db.execute("alter table facts add column review_status text")

@@ -25,8 +25,8 @@ from typing import Any, TextIO
 from . import PIPELINE_VERSION
 from .errors import BulletinError, InputError
 from .formats import format_of, read_bytes
-from .io import expand_paths
-from .store import Store
+from .io import display_path, expand_paths
+from .store import Store, StoreUnavailable
 from .versions import ruleset_version
 
 #: Tasks kept in flight per worker: enough to hide latency, few enough to bound memory.
@@ -36,6 +36,40 @@ IN_FLIGHT_PER_WORKER = 4
 #: worker process so that extracting and writing overlap (starting it costs about as much
 #: as a few small files).
 IN_PROCESS_UP_TO = 8
+
+#: Years ``--issue-year`` may give (a date needs four digits).
+ISSUE_YEARS = (1000, 9999)
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def cap_workers(workers: int, *, force: bool = False) -> tuple[int, str | None]:
+    """``workers`` limited to the CPU count unless ``force``; with a warning when cut.
+
+    Each worker holds the pipeline (about 200 MB): more workers than CPUs only add
+    memory, not speed.
+    """
+    cpus = cpu_count()
+    if workers <= cpus or force:
+        return workers, None
+    return cpus, (
+        f"--workers {workers} is more than the {cpus} CPUs here: using {cpus} "
+        "(--force-workers to insist)"
+    )
+
+
+def check_issue_year(issue_year: int | None) -> None:
+    """Refuse an issue year that cannot be a date's (negative, five digits...)."""
+    if issue_year is not None and not ISSUE_YEARS[0] <= issue_year <= ISSUE_YEARS[1]:
+        raise BulletinError(
+            f"issue year {issue_year} is not a year from {ISSUE_YEARS[0]} to {ISSUE_YEARS[1]}"
+        )
 
 
 @dataclass
@@ -85,12 +119,15 @@ def settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith("BULLETIN_NLP_")}
 
 
-def warm_up(env: dict[str, str] | None = None) -> None:
+def warm_up(env: dict[str, str] | None = None, parent: int | None = None) -> None:
     """Load the rules and the segmenter once per worker, before the first real file.
 
     ``env``: the writer's :func:`settings`, applied first. Workers fork from a forkserver
     started by the first pool of the process, whose environment may be older.
+    ``parent``: the writer's process id; the worker ends itself when that process dies.
     """
+    if parent is not None:
+        watch_parent(parent)
     if env is not None:
         for key in [k for k in os.environ if k.startswith("BULLETIN_NLP_")]:
             if key not in env:
@@ -99,6 +136,41 @@ def warm_up(env: dict[str, str] | None = None) -> None:
     from .pipeline import process_text
 
     process_text("2022年4月26日，民政部在北京召开会议。")
+
+
+def watch_parent(pid: int) -> None:
+    """End this process as soon as process ``pid`` is gone (killed with SIGKILL, say).
+
+    A pool's workers come from a forkserver, not from the writer, and each holds both
+    ends of the task queue, so nothing tells them that the writer died: they (and the
+    forkserver, which lives while they do) would wait forever, 200 MB each. A daemon
+    thread waits on the writer's pidfd (or polls where there is none) and exits hard.
+    """
+    import threading
+
+    def wait() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            import select
+
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            while not poller.poll(None):
+                pass
+            os._exit(1)
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=wait, name="watch-parent", daemon=True).start()
 
 
 def extract_task(path: str, data: bytes, source_sha256: str, issue_year: int | None) -> Outcome:
@@ -168,7 +240,7 @@ class ProcessExecutor(Executor):
             workers,
             mp_context=multiprocessing.get_context("forkserver"),
             initializer=warm_up,
-            initargs=(settings(),),
+            initargs=(settings(), os.getpid()),
         )
 
     def submit(self, *args: Any) -> Future[Outcome]:
@@ -355,7 +427,7 @@ def _tasks(
     versions = (PIPELINE_VERSION, ruleset, model)
     by_sha = {v[0]: k for k, v in current.items() if v[1:] == versions}
     for path in paths:
-        name = str(path)
+        name = display_path(path)  # a name that is not UTF-8 is stored with %FF escapes
         try:
             data = read_bytes(path)
         except InputError as exc:
@@ -391,10 +463,12 @@ def run_batch(
     lines otherwise), False for silence. ``on_error(path, reason)`` is called once per
     failed file; the batch goes on.
     """
+    check_issue_year(issue_year)
+    unlisted: list[tuple[str, str]] = []  # folders that could not be listed
+    files = expand_paths(list(paths), on_error=lambda path, reason: unlisted.append((path, reason)))
     store = Store.open(db_path)
     ruleset = ruleset_version()
     model = model_version()
-    files = expand_paths(list(paths))
     stats = BatchStats()
     started = time.perf_counter()
     # Recorded until the executor starts (one worker may still move to a process).
@@ -427,6 +501,8 @@ def run_batch(
             return
         try:
             store.write_rows(outcome.rows)
+        except StoreUnavailable:
+            raise  # the database takes no more documents (disk full...): stop the run
         except BulletinError as exc:
             fail(outcome.path, str(exc))
             return
@@ -450,6 +526,8 @@ def run_batch(
 
     status = "interrupted"
     try:
+        for path, reason in unlisted:
+            fail(path, reason)
         pending: set[Any] = set()
         tasks = _tasks(files, store.current_sources(), ruleset, model)
         # Look ahead until it is clear whether more than a few files need extracting.
@@ -485,25 +563,36 @@ def run_batch(
         while executor is not None and pending:
             pending = collect(executor, pending)
         status = "failed" if stats.failed else "done"
+    except StoreUnavailable as exc:
+        status = "failed"
+        raise StoreUnavailable(
+            f"{exc}: stopped after storing {len(stats.processed)} of {len(files)} files; "
+            "the next run finishes the rest"
+        ) from None
     except BulletinError:
         status = "failed"  # e.g. no dask scheduler at that address
         raise
     finally:
+        failing = sys.exc_info()[0] is not None
         if executor is not None:
             executor.close()
         if bar is not None:
             bar.close()
         stats.seconds = time.perf_counter() - started
-        store.finish_run(
-            stats.run_id,
-            status=status,
-            executor=executor.name if executor is not None else planned,
-            workers=executor.workers if executor is not None else workers,
-            processed=len(stats.processed),
-            skipped=len(stats.skipped),
-            failed=len(stats.failed),
-            chars=stats.chars,
-            seconds=round(stats.seconds, 3),
-            failures=json.dumps(stats.failed, ensure_ascii=False),
-        )
+        try:
+            store.finish_run(
+                stats.run_id,
+                status=status,
+                executor=executor.name if executor is not None else planned,
+                workers=executor.workers if executor is not None else workers,
+                processed=len(stats.processed),
+                skipped=len(stats.skipped),
+                failed=len(stats.failed),
+                chars=stats.chars,
+                seconds=round(stats.seconds, 3),
+                failures=json.dumps(stats.failed, ensure_ascii=False),
+            )
+        except BulletinError:
+            if not failing:  # else the first error is the one to report
+                raise
     return stats, store.counts()

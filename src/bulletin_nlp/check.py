@@ -168,6 +168,8 @@ def rounding_step(value: float, approx: str | None = "exact", text: str = "") ->
     ``80余万`` → 100000). Without Arabic digits matching the value (``三万多``, or a
     corrected value), the value's own digits are used the same way.
     """
+    if not math.isfinite(value):  # a stored correction from before values were checked
+        return 1.0
     found = _NUMBER_RE.search(unicodedata.normalize("NFKC", "".join(text.split())))
     if found:
         whole, decimals, unit = found.group(1).replace(",", ""), found.group(2), found.group(3)

@@ -48,44 +48,119 @@ def _model_switch(use_model: bool) -> None:
         os.environ[ENV_OFF] = "1"
 
 
+#: ``--limit``: 1 or more (0 or a negative would mean no limit), and what SQLite can hold.
+LIMIT = click.IntRange(1, 2**63 - 1)
+#: ``--issue-year``: a year a date can have.
+ISSUE_YEAR = click.IntRange(1000, 9999)
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
 def _fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc))
+    """One line naming the input and the reason (the traceback too with ``--debug``)."""
+    if _debug():
+        raise exc
+    from .io import terminal_safe
+
+    raise click.ClickException(terminal_safe(str(exc)))
 
 
-@click.group()
+def _safe(text: object) -> str:
+    """Untrusted text (bulletin content, file names) fit for one terminal line: line
+    breaks as spaces, other control characters as escapes (``\\x1b``), never acted on."""
+    from .io import terminal_safe
+
+    flat = str("" if text is None else text).replace("\r\n", " ").replace("\n", " ")
+    return terminal_safe(flat, newlines=False)
+
+
+class _Main(click.Group):
+    """The command group: an error nobody foresaw still ends in one line (exit 1), not
+    a traceback, unless ``--debug`` asks for it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(exc, BulletinError):
+                message = str(exc)
+            else:
+                message = (
+                    f"internal error: {type(exc).__name__}: {exc} "
+                    "(run with --debug for the traceback, and report it)"
+                )
+            from .io import terminal_safe
+
+            raise click.ClickException(terminal_safe(message)) from None
+
+
+@click.group(cls=_Main)
 @click.version_option(package_name="bulletin-nlp")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, envvar="BULLETIN_NLP_DEBUG",
+    help="Show the traceback of an error instead of its one-line message.",
+)
+def main(debug: bool) -> None:
     """Turn Chinese social-work bulletins into a SQLite database of source-linked facts."""
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (FACTS.md shape).")
-@click.option("--issue-year", type=int, default=None, help="Year of the issue, if no date in text.")
+@click.option("--issue-year", type=ISSUE_YEAR, default=None, help="Year of the issue, if no date in text.")
 @model_option
 def extract(paths: tuple[str, ...], as_json: bool, issue_year: int | None, use_model: bool) -> None:
     """Extract mentions, facts and roles from bulletin files.
 
     Example: bulletin-nlp extract corpus/000_44766cfa53dbf2a3.txt --json
     """
-    from .io import expand_paths
-    from .pipeline import process_file, to_json
+    from .io import display_path, expand_paths, json_line, read_text
+    from .pipeline import process_text, to_json
 
     failed = 0
-    for path in expand_paths(list(paths)):
+
+    def report(name: str, reason: str) -> None:
+        nonlocal failed
+        click.echo(f"error: {_safe(reason)}", err=True)
+        failed += 1
+
+    try:
+        files = expand_paths(list(paths), on_error=report)
+    except BulletinError as exc:
+        _fail(exc)
+        return
+    for path in files:
+        name = display_path(path)
         try:
-            doc = process_file(path, issue_year=issue_year, use_model=use_model)
+            text, encoding = read_text(path)
+            doc = process_text(
+                text, name, encoding=encoding, issue_year=issue_year, use_model=use_model
+            )
         except BulletinError as exc:
-            click.echo(f"error: {exc}", err=True)
-            failed += 1
+            report(name, str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the rest
+            if _debug():
+                raise
+            report(name, f"{name}: internal error ({type(exc).__name__}: {exc})")
             continue
         record = to_json(doc)
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(json_line(record))
         else:
-            click.echo(f"== {doc.name}: {len(doc.mentions)} mentions")
+            click.echo(f"== {_safe(doc.name)}: {len(doc.mentions)} mentions")
             for m in doc.mentions:
-                click.echo(f"{m.start:>6}-{m.end:<6} {m.type:<10} {m.text}\t{_norm_text(m.norm)}")
+                click.echo(
+                    f"{m.start:>6}-{m.end:<6} {m.type:<10} {_safe(m.text)}\t"
+                    f"{_safe(_norm_text(m.norm))}"
+                )
     if failed:
         sys.exit(1)
 
@@ -97,10 +172,15 @@ def _norm_text(norm: Any) -> str:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
-@click.option("--issue-year", type=int, default=None, help="Year of the issue, if no date in text.")
+@click.option("--issue-year", type=ISSUE_YEAR, default=None, help="Year of the issue, if no date in text.")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True,
-    help="Extraction processes (one writer); with --dask, workers of a local cluster.",
+    help="Extraction processes (one writer); with --dask, workers of a local cluster. "
+    "At most the CPU count unless --force-workers.",
+)
+@click.option(
+    "--force-workers", is_flag=True,
+    help="Start --workers processes even when there are fewer CPUs.",
 )
 @click.option(
     "--dask", "dask_address", default=None, metavar="ADDRESS",
@@ -117,6 +197,7 @@ def ingest(
     db_path: str,
     issue_year: int | None,
     workers: int,
+    force_workers: bool,
     dask_address: str | None,
     progress: bool | None,
     use_model: bool,
@@ -130,11 +211,16 @@ def ingest(
     """
     # The batch runner itself, not ingest(): its pydantic result would cost a no-op
     # re-run of an unchanged archive half its time (the import alone).
-    from .batch import run_batch
+    from .batch import cap_workers, run_batch
 
     _model_switch(use_model)
+    if dask_address is None or dask_address == "local":  # a remote cluster has its own
+        workers, warning = cap_workers(workers, force=force_workers)
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
+
     def report(name: str, reason: str) -> None:
-        click.echo(f"error: {reason}", err=True)
+        click.echo(f"error: {_safe(reason)}", err=True)
 
     try:
         result, c = run_batch(
@@ -150,7 +236,7 @@ def ingest(
         _fail(exc)
         return
     click.echo(
-        f"{db_path}: {c['documents']} documents, {c['articles']} articles, "
+        f"{_safe(db_path)}: {c['documents']} documents, {c['articles']} articles, "
         f"{c['sentences']} sentences, {c['mentions']} mentions, {c['facts']} facts, "
         f"{c['roles']} roles "
         f"({len(result.processed)} processed, {len(result.skipped)} unchanged, "
@@ -163,13 +249,14 @@ def ingest(
 @main.command()
 @click.argument("query")
 @db_option
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=LIMIT, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
     """Full-text search over sentences (two-character Chinese queries work).
 
     Example: bulletin-nlp search 社工 --db bulletins.db
     """
+    from .io import json_line
     from .store import Store
 
     try:
@@ -179,9 +266,10 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
         return
     for row in rows:
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         else:
-            click.echo(f"{row['doc']}:{row['start']}-{row['end']}  {row['text']}")
+            # Control characters of the bulletin are shown as escapes, never acted on.
+            click.echo(f"{_safe(row['doc'])}:{row['start']}-{row['end']}  {_safe(row['text'])}")
 
 
 _APPROX = {"about": "约", "over": ">", "under": "<", "exact": ""}
@@ -201,7 +289,7 @@ def _value_text(row: dict[str, Any]) -> str:
 @click.option("--org", default=None, help="Organization (canonical name or part of it).")
 @click.option("--modality", type=click.Choice(["actual", "target"]), default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=LIMIT, default=None)
 def facts(
     db_path: str,
     metric: str | None,
@@ -230,7 +318,9 @@ def facts(
     columns = tuple(COLUMNS)  # one column list for `facts` and `export`
     rows = [{k: r.get(k) for k in columns} for r in rows]
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        from .io import json_line
+
+        click.echo(json_line(rows, indent=1))
     elif fmt == "csv":
         import csv
 
@@ -244,13 +334,14 @@ def facts(
 def _facts_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_lines=False)
     for col in ("id", "metric", "value", "place", "year", "modality", "evidence"):
         table.add_column(col, overflow="fold")
     for r in rows:
         evidence = "".join(str(r["evidence_text"]).split())
-        table.add_row(
+        cells = (
             str(r["id"])[:10],
             str(r["metric"]),
             _value_text(r),
@@ -259,6 +350,7 @@ def _facts_table(rows: list[dict[str, Any]]) -> None:
             str(r["modality"]),
             evidence[:30] + ("…" if len(evidence) > 30 else ""),
         )
+        table.add_row(*(Text(_safe(c)) for c in cells))  # Text: no rich markup either
     Console(width=160).print(table)
     click.echo(f"{len(rows)} facts")
 
@@ -282,20 +374,27 @@ def show(fact_id: str, db_path: str) -> None:
     qs, qe, es, ee = row["quantity_start"], row["quantity_end"], row["evidence_start"], row["evidence_end"]
     line = raw.count("\n", 0, qs) + 1
     column = qs - (raw.rfind("\n", 0, qs) + 1) + 1
-    click.echo(f"fact      {row['id']}")
-    click.echo(f"metric    {row['metric']}" + (f" ({row['subject']})" if row["subject"] else ""))
-    click.echo(f"value     {_value_text(row)}   [{row['approx']}]")
-    click.echo(f"place     {row['place_name'] or '-'} ({row['place'] or '-'})")
-    click.echo(f"year      {row['year'] or '-'}   modality {row['modality']}   org {row['org'] or '-'}")
-    if row["qualifier"]:
-        click.echo(f"qualifier {row['qualifier']}")
-    click.echo(f"article   {row['headline'] or '-'}")
-    click.echo(f"source    {row['source'] or '-'}")
-    sentence = (
-        raw[es:qs] + click.style(raw[qs:qe], fg="red", bold=True, underline=True) + raw[qe:ee]
+    # Every field comes from a bulletin or a file name: control characters are escaped.
+    subject = f" ({_safe(row['subject'])})" if row["subject"] else ""
+    click.echo(f"fact      {_safe(row['id'])}")
+    click.echo(f"metric    {_safe(row['metric'])}{subject}")
+    click.echo(f"value     {_safe(_value_text(row))}   [{_safe(row['approx'])}]")
+    click.echo(f"place     {_safe(row['place_name'] or '-')} ({_safe(row['place'] or '-')})")
+    click.echo(
+        f"year      {_safe(row['year'] or '-')}   modality {_safe(row['modality'])}   "
+        f"org {_safe(row['org'] or '-')}"
     )
-    click.echo("evidence  " + sentence.replace("\n", " "))
-    click.echo(f"at        {row['path']}:{line}:{column}")
+    if row["qualifier"]:
+        click.echo(f"qualifier {_safe(row['qualifier'])}")
+    click.echo(f"article   {_safe(row['headline'] or '-')}")
+    click.echo(f"source    {_safe(row['source'] or '-')}")
+    sentence = (
+        _safe(raw[es:qs])
+        + click.style(_safe(raw[qs:qe]), fg="red", bold=True, underline=True)
+        + _safe(raw[qe:ee])
+    )
+    click.echo("evidence  " + sentence)
+    click.echo(f"at        {_safe(row['path'])}:{line}:{column}")
 
 
 @main.command()
@@ -313,7 +412,7 @@ def serve(db_path: str, port: int, print_metadata: bool) -> None:
 
     try:
         if print_metadata:
-            store = Store.open_existing(db_path)
+            store = Store.open_existing(db_path, write=True)  # prepare() writes
             prepare(store)
             click.echo(json.dumps(build_metadata(store), ensure_ascii=False, indent=1))
             return
@@ -330,7 +429,7 @@ def fact_filters(fn: F) -> F:
         click.option("--year", default=None, help="YYYY or YYYY-YYYY."),
         click.option("--org", default=None, help="Organization (canonical name or part of it)."),
         click.option("--modality", type=click.Choice(["actual", "target"]), default=None),
-        click.option("--limit", type=int, default=None),
+        click.option("--limit", type=LIMIT, default=None),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -356,7 +455,7 @@ def export(db_path: str, fmt: str, out: str, **filters: Any) -> None:
         _fail(exc)
         return
     if out != "-":
-        click.echo(f"{out}: {count} facts")
+        click.echo(f"{_safe(out)}: {count} facts")
 
 
 @main.command("check")
@@ -381,14 +480,19 @@ def check_cmd(db_path: str, as_json: bool, strict: bool, today: Any) -> None:
     except BulletinError as exc:
         _fail(exc)
         return
+    from .io import json_safe
+
     for finding in findings:
         if as_json:
-            click.echo(finding.model_dump_json())
+            click.echo(json_safe(finding.model_dump_json()))
             continue
-        click.echo(f"{finding.severity}: [{finding.kind}] {finding.message}")
+        click.echo(f"{finding.severity}: [{finding.kind}] {_safe(finding.message)}")
         for f in finding.facts:
             evidence = "".join(f.evidence_text.split())
-            click.echo(f"    {f.id[:10]}  {f.doc}:{f.quantity_start}-{f.quantity_end}  {evidence}")
+            click.echo(
+                f"    {f.id[:10]}  {_safe(f.doc)}:{f.quantity_start}-{f.quantity_end}  "
+                f"{_safe(evidence)}"
+            )
     if not as_json:
         click.echo(f"{len(findings)} findings")
     if strict and findings:
@@ -418,7 +522,7 @@ def review(
         if export_path or import_path:
             from .review import export_decisions, import_decisions
 
-            store = Store.open_existing(db_path)
+            store = Store.open_existing(db_path, write=bool(import_path))
             if import_path:
                 r = import_decisions(store, import_path)
                 click.echo(
@@ -455,7 +559,7 @@ def report(db_path: str, out: str) -> None:
     except BulletinError as exc:
         _fail(exc)
         return
-    click.echo(f"{out}: {count} bulletins")
+    click.echo(f"{_safe(out)}: {count} bulletins")
 
 
 @main.command("eval")
@@ -480,6 +584,7 @@ def eval_cmd(
     from .evaluate import evaluate, overall
 
     try:
+        _check_gold(gold_dir)
         report = evaluate(gold_dir, corpus_dir, use_model=use_model)
     except BulletinError as exc:
         _fail(exc)
@@ -509,6 +614,22 @@ def eval_cmd(
     click.echo(
         f"{'roles':<11}{r.precision:>7.3f}{r.recall:>7.3f}{r.f1:>7.3f}{'':>7}{r.tp:>6}{r.fp:>5}{r.fn:>5}"
     )
+
+
+def _check_gold(gold_dir: str) -> None:
+    """Every gold file of ``gold_dir`` is a JSON object naming its bulletin, or one line
+    says which is not and why (before any extraction starts)."""
+    from .formats import read_bytes
+
+    for path in sorted(Path(gold_dir).glob("*.json")):
+        try:
+            data = json.loads(read_bytes(path).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BulletinError(f"{path}: gold file is not UTF-8 text") from None
+        except (ValueError, RecursionError) as exc:
+            raise BulletinError(f"{path}: malformed gold JSON ({exc})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("doc"), str):
+            raise BulletinError(f'{path}: not a gold file (no "doc" naming its bulletin)')
 
 
 @main.group()

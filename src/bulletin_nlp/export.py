@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import BulletinError
+from .io import OutputError, display_path, replaced_on_success, text_output
 from .store import Store
 
 #: Exported columns and their types (those of ``bulletin-nlp facts --format json``).
@@ -61,14 +62,12 @@ def export(store: Store, fmt: str, out: str | Path, **filters: Any) -> int:
 
 @contextmanager
 def _text_out(out: str | Path) -> Iterator[IO[str]]:
+    """stdout for '-'; else a temporary file beside ``out`` that replaces it on success
+    (a failed export never truncates, or deletes, what ``out`` held)."""
     if str(out) == "-":
         yield sys.stdout
         return
-    try:
-        fh = open(out, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise BulletinError(f"{out}: cannot write ({exc.strerror})") from None
-    with fh:
+    with text_output(out, newline="") as fh:
         yield fh
 
 
@@ -102,6 +101,7 @@ def write_parquet(rows: list[dict[str, Any]], out: str | Path) -> None:
     schema = pa.schema([(name, types[kind]) for name, kind in COLUMNS.items()])
     table = pa.Table.from_pylist(rows, schema=schema)
     try:
-        pq.write_table(table, str(out))
+        with replaced_on_success(out) as tmp:  # out itself is never removed on failure
+            pq.write_table(table, str(tmp))
     except OSError as exc:
-        raise BulletinError(f"{out}: cannot write ({exc})") from None
+        raise OutputError(f"{display_path(out)}: cannot write ({exc})") from None

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,24 +74,80 @@ def max_bytes() -> int:
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """A file's bytes; :class:`InputError` naming the file and the reason otherwise."""
+    """A regular file's bytes; :class:`InputError` naming the file and the reason otherwise.
+
+    The file is opened without blocking and checked to be a regular file before a byte
+    is read (a FIFO would wait forever, ``/dev/zero`` never ends), and the size limit is
+    enforced while reading too: a file that grows, or a ``/proc`` file whose size says
+    0, is cut off at the limit instead of exhausting memory.
+    """
     p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, expected a file")
+    name = _shown(p)
+    limit = max_bytes()
     try:
-        size, limit = p.stat().st_size, max_bytes()
-        if size > limit:  # checked before reading: never load the file
-            raise InputError(
-                f"{p}: file too large ({size:,} bytes; the limit is {limit:,} bytes, "
-                f"set ${MAX_BYTES_ENV} to raise it)"
-            )
-        return p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
+        raise InputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, expected a file") from None
     except PermissionError:
-        raise InputError(f"{p}: permission denied") from None
+        raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot read ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{name}: is a directory, expected a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{name}: not a regular file ({_file_kind(st.st_mode)})")
+        if st.st_size > limit:  # checked before reading: never load the file
+            raise InputError(_too_large(name, st.st_size, limit))
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise InputError(_too_large(name, size, limit, more=True))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def _too_large(name: str, size: int, limit: int, *, more: bool = False) -> str:
+    amount = f"over {limit:,} bytes" if more else f"{size:,} bytes"
+    return (
+        f"{name}: file too large ({amount}; the limit is {limit:,} bytes, "
+        f"set ${MAX_BYTES_ENV} to raise it)"
+    )
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
+
+
+def _shown(path: str | Path) -> str:
+    """A path fit for a message (undecodable bytes of a name as ``%FF``, as
+    :func:`bulletin_nlp.io.display_path` writes them)."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return re.sub("[\udc80-\udcff]", lambda m: f"%{ord(m.group()) - 0xDC00:02X}", text)
+    return text
 
 
 def read_source(path: str | Path) -> Source:
@@ -123,18 +181,18 @@ def decode_text(data: bytes, path: str = "<bytes>", declared: str | None = None)
     """
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return _strict(data, enc, path), enc
+            return _no_nul(_strict(data, enc, path), path), enc
     if declared:
         codec = _codec(declared)
-        if codec:
+        if codec and not codec.startswith(("utf-16", "utf-32")):  # those need a BOM
             try:
-                return data.decode(codec), codec
-            except UnicodeDecodeError:
+                return _no_nul(data.decode(codec), path), codec
+            except UnicodeError:
                 pass  # a wrong declaration is common: detect instead
-    if b"\x00" in data[:4096]:  # text in UTF-8 or GB18030 never holds a NUL byte
+    if b"\x00" in data:  # text in UTF-8 or GB18030 never holds a NUL byte
         sniffed = _utf16_without_bom(data)
         if sniffed:
-            return _strict(data, sniffed, path), sniffed
+            return _no_nul(_strict(data, sniffed, path), path), sniffed
         raise InputError(f"{path}: binary file (NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -143,30 +201,54 @@ def decode_text(data: bytes, path: str = "<bytes>", declared: str | None = None)
     return _detect(data, path)
 
 
+def _no_nul(text: str, path: str) -> str:
+    if "\x00" in text:
+        raise InputError(f"{path}: binary file (NUL bytes), not text")
+    return text
+
+
+# Codecs a page may not declare: not text encodings of a document (``undefined`` fails
+# on every byte; the escape codecs and UTF-7 decode markup into other markup).
+_REFUSED_CODECS = {
+    "undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7",
+}
+
+
 def _codec(name: str) -> str | None:
     """Python's name of a codec, or None if Python does not know it."""
     try:
-        found = codecs.lookup(name.strip().lower()).name
+        info = codecs.lookup(name.strip().lower())
     except LookupError:
         return None
-    return "gb18030" if found in _GB_FAMILY else found
+    # base64, hex, zlib, rot13...: bytes-to-bytes or str-to-str codecs, not encodings.
+    if not info._is_text_encoding or info.name in _REFUSED_CODECS:  # type: ignore[attr-defined]
+        return None
+    return "gb18030" if info.name in _GB_FAMILY else info.name
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 without BOM: NUL bytes (UTF-8 and GB18030 text has none) and a decoding
-    that reads as text. Chinese-only UTF-16 has no NULs; detection handles it."""
+    """UTF-16 without BOM, on clear evidence only: NUL bytes (UTF-8 and GB18030 text has
+    none) in the high byte of ASCII characters, so mostly on one side of each byte pair and
+    at least 1 % of the bytes, and a decoding that reads as text. A stray NUL in other
+    text is no such evidence. Chinese-only UTF-16 without BOM has no NULs: not trusted."""
     if len(data) % 2:
         return None
-    best, score = None, 0.9  # at least 90 % plausible characters
-    for enc in ("utf-16-le", "utf-16-be"):
-        try:
-            sample = data[:8192].decode(enc)
-        except UnicodeDecodeError:
-            continue
-        plausible = sum(1 for c in sample if _textual(c)) / max(1, len(sample))
-        if plausible > score:
-            best, score = enc, plausible
-    return best
+    sample = data[:8192]
+    low_first, high_first = sample[1::2].count(0), sample[0::2].count(0)
+    nuls = low_first + high_first
+    if nuls < max(2, len(sample) // 100):
+        return None
+    if low_first >= 0.75 * nuls:  # (a CJK character U+xx00 puts one on the other side)
+        enc = "utf-16-le"
+    elif high_first >= 0.75 * nuls:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        text = sample.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    return enc if sum(1 for c in text if _textual(c)) > 0.9 * len(text) else None
 
 
 def _textual(ch: str) -> bool:
@@ -183,24 +265,39 @@ def _textual(ch: str) -> bool:
 
 
 def _detect(data: bytes, path: str) -> tuple[str, str]:
-    """Ask charset-normalizer; prefer GB18030 for the Chinese encodings it names."""
+    """Not UTF-8: GB18030 when it decodes the bytes into plausible text (the encoding of
+    mainland bulletins), else what charset-normalizer names. UTF-16 and UTF-32 are
+    trusted only with a BOM or NUL bytes (handled before): short GB18030 text often looks
+    like UTF-16 to a detector, and decodes into garbage that way."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _plausible(text):
+        return text, "gb18030"
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a dependency; kept usable without it
         best = None
     else:
         best = from_bytes(data).best()
-    candidates: list[str] = []
     if best is not None:
         enc = _codec(best.encoding) or best.encoding
-        candidates.append(enc)
-    candidates.append("gb18030")
-    for enc in candidates:
-        try:
-            return data.decode(enc), enc
-        except (UnicodeDecodeError, LookupError):
-            continue
+        if not enc.replace("_", "-").startswith(("utf-16", "utf-32")):
+            try:
+                return data.decode(enc), enc
+            except (UnicodeError, LookupError):
+                pass
+    if text is not None:
+        return text, "gb18030"
     raise InputError(f"{path}: cannot decode (not UTF-8, UTF-16 or GB18030)")
+
+
+def _plausible(text: str) -> bool:
+    """Whether decoded text reads as text: at least 90 % of it printable ASCII, CJK or
+    common punctuation (see :func:`_textual`)."""
+    sample = text[:8192]
+    return sum(1 for c in sample if _textual(c)) >= 0.9 * len(sample)
 
 
 def _strict(data: bytes, enc: str, path: str) -> str:
@@ -208,6 +305,8 @@ def _strict(data: bytes, enc: str, path: str) -> str:
         return data.decode(enc)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: invalid {enc} at byte {exc.start}") from None
+    except UnicodeError as exc:
+        raise InputError(f"{path}: invalid {enc} ({exc})") from None
 
 
 # -- HTML ---------------------------------------------------------------------------
@@ -225,10 +324,16 @@ _SPACES = re.compile(r"[ \t\r\n\f]+")
 def html_text(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
     """Visible text of an HTML page: a blank line between blocks, a newline per ``<br>``.
 
-    Whitespace inside text collapses as a browser shows it (kept inside ``<pre>``).
+    Whitespace inside text collapses as a browser shows it (kept inside ``<pre>``). A
+    page nested deeper than :data:`MAX_NESTING` elements is read by a streaming reader
+    instead of built into a tree: an HTML5 tree builder checks the open elements at each
+    block tag, which costs time quadratic in the depth (200,000 nested ``<div>`` took
+    minutes).
     """
     declared = _META_CHARSET.search(data[:4096])
     markup, enc = decode_text(data, path, declared.group(1).decode("ascii") if declared else None)
+    if _nesting(markup) > MAX_NESTING:
+        return _stream_render(markup), enc
     try:
         from selectolax.lexbor import LexborHTMLParser
     except ImportError:  # pragma: no cover - a dependency
@@ -238,6 +343,85 @@ def html_text(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
     if root is None:
         return "", enc
     return _render(root), enc
+
+
+#: Deepest element nesting parsed into a tree; deeper pages are read as a stream.
+MAX_NESTING = 1000
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def _nesting(markup: str) -> int:
+    """How deep the page's elements nest, at most (end tags matched loosely)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(markup):
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+# Elements that may stay in a <head>; any other start tag (or text) ends an unclosed head.
+_HEAD_CONTENT = frozenset("base link meta noscript script style template title".split())
+
+
+def _stream_render(markup: str) -> str:
+    """The text :func:`_render` gives, from a streaming parse (linear in the page)."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+    hidden: list[str] = []  # the hidden element being skipped, once per nesting level
+    pre = 0
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            nonlocal pre
+            if hidden == ["head"] and tag not in _HEAD_CONTENT:
+                hidden.clear()  # the body starts: the head ended without its end tag
+            elif hidden:
+                if tag == hidden[-1] or (hidden == ["head"] and tag not in _VOID):
+                    hidden.append(tag)  # the same element nested, or a head element
+                return
+            if tag in _HIDDEN or tag == "title":
+                hidden.append(tag)
+            elif tag == "br":
+                parts.append("\n")
+            elif tag in _BLOCK:
+                parts.append("\n\n")
+                if tag in _VOID:
+                    parts.append("\n\n")
+            if tag in ("pre", "textarea"):
+                pre += 1
+
+        def handle_startendtag(self, tag: str, attrs: object) -> None:
+            if not hidden and tag == "br":
+                parts.append("\n")
+            elif not hidden and tag in _BLOCK:
+                parts.append("\n\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal pre
+            if hidden:
+                if tag == hidden[-1]:
+                    hidden.pop()
+                return
+            if tag in _BLOCK and tag not in _VOID:
+                parts.append("\n\n")
+            if tag in ("pre", "textarea") and pre:
+                pre -= 1
+
+        def handle_data(self, data: str) -> None:
+            if hidden == ["head"] and data.strip():
+                hidden.clear()
+            if not hidden:
+                parts.append(data if pre else _SPACES.sub(" ", data))
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(markup)
+    reader.close()
+    return _tidy("".join(parts))
 
 
 def _render(root: object) -> str:
@@ -304,4 +488,8 @@ def pdf_text(data: bytes, path: str = "<bytes>") -> str:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(f"{path}: unreadable PDF ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - a hostile PDF trips pypdf anywhere
+        # (NotImplementedError for an unknown /Encrypt /V, RecursionError for a deep
+        # object graph...): the file is unreadable, not the program broken.
+        raise InputError(f"{path}: unreadable PDF ({type(exc).__name__}: {exc})") from None
     return "\n\n".join(p.strip("\n") for p in pages) + "\n"

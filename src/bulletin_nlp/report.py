@@ -300,9 +300,9 @@ def render_report(store: Store, findings: list[Finding] | None = None) -> str:
 
 def write_report(store: Store, out: str | Path) -> int:
     """Write the static report to ``out``; return how many documents it shows."""
+    from .io import text_output
+
     html = render_report(store)
-    try:
-        Path(out).write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise BulletinError(f"{out}: cannot write ({exc.strerror})") from None
+    with text_output(out) as fh:  # a failed write leaves an older report as it was
+        fh.write(html)
     return html.count('<article class="doc"')

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +29,13 @@ from .store import Store
 STATUSES = ("accepted", "rejected", "corrected")
 Status = Literal["accepted", "rejected", "corrected"]
 CORRECTABLE = ("value", "metric", "place", "year")
+#: Largest corrected value, in absolute terms: a billion billion is beyond any figure a
+#: bulletin states (a national budget is about 10^13 元), and far inside a float's range.
+MAX_VALUE = 1e18
+#: Longest text an editor may give each field (a note is a sentence or two, not a file).
+MAX_LENGTHS = {"note": 2000, "reviewer": 100, "metric": 100, "place": 100, "value": 100, "year": 20}
+#: How far in the future a decision's time may lie (clocks differ a little).
+CLOCK_SKEW = timedelta(days=1)
 
 
 class ReviewError(BulletinError):
@@ -110,40 +118,56 @@ def decide(
     year: int | str | None = None,
     note: str | None = None,
     reviewer: str | None = None,
+    commit: bool = True,
 ) -> dict[str, Any]:
     """Record a decision on a fact (``unreviewed`` withdraws it); return the fact as
     ``facts_view`` now shows it.
 
     ``corrected`` needs at least one of value, metric, place (a name or an adcode) and
-    year; accept and reject keep the extracted values.
+    year; accept and reject keep the extracted values. Everything is validated before
+    anything is written. With ``commit=False`` the change stays in the connection's open
+    transaction, for the caller to commit once the whole request has succeeded.
     """
+    for name, given in (("value", value), ("metric", metric), ("place", place),
+                        ("year", year), ("note", note), ("reviewer", reviewer)):
+        if given is not None and len(str(given)) > MAX_LENGTHS[name]:
+            raise ReviewError(
+                f"{name} is too long ({len(str(given)):,} characters; at most "
+                f"{MAX_LENGTHS[name]:,})"
+            )
     fact = _fact_row(store, fact_id)
     conn = store.db.conn
     if status == "unreviewed":
-        with conn:
-            conn.execute("delete from reviews where fact_id = ?", [fact_id])
+        conn.execute("delete from reviews where fact_id = ?", [fact_id])
+        if commit:
+            conn.commit()
         return fact_view(store, fact_id)
     if status not in STATUSES:
         raise ReviewError(f"unknown decision {status!r}: use {', '.join(STATUSES)} or unreviewed")
     fields: dict[str, Any] = {}
     if status == "corrected":
         fields = _corrections(store, value=value, metric=metric, place=place, year=year)
-    decision = Decision(
-        fact_id=fact_id,
-        status=status,  # type: ignore[arg-type]
-        note=(note or "").strip() or None,
-        reviewer=(reviewer or "").strip() or default_reviewer(),
-        decided_at=_now(),
-        doc_name=fact["doc_name"],
-        doc_sha256=fact["doc_id"],
-        quantity_text=fact["quantity_text"],
-        evidence_text=fact["evidence_text"],
-        quantity_start=fact["quantity_start"],
-        original={k: fact[k] for k in CORRECTABLE},
-        **fields,
-    )
-    with conn:
-        _save(store, decision)
+    try:
+        decision = Decision(
+            fact_id=fact_id,
+            status=status,  # type: ignore[arg-type]
+            note=(note or "").strip() or None,
+            reviewer=(reviewer or "").strip() or default_reviewer(),
+            decided_at=_now(),
+            doc_name=fact["doc_name"],
+            doc_sha256=fact["doc_id"],
+            quantity_text=fact["quantity_text"],
+            evidence_text=fact["evidence_text"],
+            quantity_start=fact["quantity_start"],
+            original={k: fact[k] for k in CORRECTABLE},
+            **fields,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ReviewError(f"bad decision: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    _save(store, decision)
+    if commit:
+        conn.commit()
     return fact_view(store, fact_id)
 
 
@@ -163,6 +187,8 @@ def _corrections(
             out["value"] = float(str(value).replace(",", ""))
         except ValueError:
             raise ReviewError(f"corrected value {value!r} is not a number") from None
+        if problem := value_problem(out["value"]):
+            raise ReviewError(f"corrected value {value!r} {problem}")
     if metric not in (None, ""):
         if metric not in _metric_ids():
             raise ReviewError(f"unknown metric {metric!r} (see rules/metrics.yaml)")
@@ -183,6 +209,32 @@ def _corrections(
     if all(v is None for v in out.values()):
         raise ReviewError("a correction needs a corrected value, metric, place or year")
     return {**out, "place_name": name}
+
+
+def value_problem(value: float) -> str | None:
+    """Why ``value`` cannot be a corrected figure (infinite, not a number, absurdly
+    large), or None."""
+    if not math.isfinite(value):
+        return "is not a finite number"
+    if abs(value) > MAX_VALUE:
+        return f"is out of range (at most {MAX_VALUE:g} in absolute value)"
+    return None
+
+
+def decided_at(text: str) -> str:
+    """A decision's time as stored: ISO 8601 in UTC to the second (so that times compare
+    as text). Refuses what is not a date and time, and a time in the future, which
+    would win over every later decision."""
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 date and time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC)
+    if when > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError(f"{text!r} lies in the future")
+    return when.isoformat(timespec="seconds")
 
 
 def place_name(adcode: str) -> str | None:
@@ -233,22 +285,27 @@ def decisions(store: Store) -> list[Decision]:
 
 def export_decisions(store: Store, out: str | Path) -> int:
     """Write every decision to ``out`` as JSON Lines; return how many."""
+    from .io import text_output
+
     rows = decisions(store)
-    try:
-        with open(out, "w", encoding="utf-8") as fh:
-            for d in rows:
-                fh.write(d.model_dump_json(exclude_none=True) + "\n")
-    except OSError as exc:
-        raise ReviewError(f"{out}: cannot write ({exc.strerror})") from None
+    with text_output(out) as fh:  # a failed write leaves an older export as it was
+        for d in rows:
+            fh.write(d.model_dump_json(exclude_none=True) + "\n")
     return len(rows)
 
 
 def read_decisions(path: str | Path) -> list[Decision]:
-    """Decisions from a JSON Lines file; every bad line is reported at once."""
+    """Decisions from a JSON Lines file; every bad line is reported at once.
+
+    Beyond the schema, a decision must have a finite, sane value, fields no longer than
+    an editor may type, an adcode for a place and a real time (not in the future).
+    """
+    from .formats import read_bytes
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from None
+        lines = read_bytes(path).decode("utf-8").splitlines()
+    except BulletinError as exc:
+        raise ReviewError(str(exc)) from None
     except UnicodeDecodeError:
         raise ReviewError(f"{path}: not UTF-8 text") from None
     out, problems = [], []
@@ -256,14 +313,40 @@ def read_decisions(path: str | Path) -> list[Decision]:
         if not line.strip():
             continue
         try:
-            out.append(Decision.model_validate_json(line))
+            d = Decision.model_validate_json(line)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "line"
             problems.append(f"line {number}: {where}: {first['msg']}")
+            continue
+        except (ValueError, RecursionError):
+            problems.append(f"line {number}: line: malformed JSON")
+            continue
+        problem = _imported_problem(d)
+        if problem:
+            problems.append(f"line {number}: {problem}")
+            continue
+        out.append(d.model_copy(update={"decided_at": decided_at(d.decided_at)}))
     if problems:
         raise ReviewError(f"{path}: {len(problems)} bad decision(s):\n  " + "\n  ".join(problems))
     return out
+
+
+def _imported_problem(d: Decision) -> str | None:
+    """What is wrong with an imported decision beyond its schema, or None."""
+    if d.value is not None and (problem := value_problem(d.value)):
+        return f"value: {d.value!r} {problem}"
+    for name in ("note", "reviewer", "metric", "place"):
+        text = getattr(d, name)
+        if text is not None and len(text) > MAX_LENGTHS[name]:
+            return f"{name}: too long ({len(text):,} characters; at most {MAX_LENGTHS[name]:,})"
+    if d.place is not None and not (len(d.place) == 6 and d.place.isascii() and d.place.isdigit()):
+        return f"place: {d.place!r} is not a six-digit adcode"
+    try:
+        decided_at(d.decided_at)
+    except ValueError as exc:
+        return f"decided_at: {exc}"
+    return None
 
 
 def import_decisions(store: Store, path: str | Path) -> ImportResult:

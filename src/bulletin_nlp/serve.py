@@ -7,6 +7,10 @@ from the gazetteer), ``metrics`` (id → label, from ``rules/metrics.yaml``) and
 ``facts_browse`` (every fact with foreign keys to those, to its document, article and
 evidence sentence). :func:`build_metadata` turns ``data/datasette.yaml`` (bilingual
 descriptions, facets, canned queries) into Datasette metadata for one database.
+
+The server (:func:`app`) answers only requests addressed to the host and port it is
+bound to (a web page elsewhere cannot read the database through DNS rebinding), and
+reports a rejected query or any other error in one log line instead of a traceback.
 """
 
 from __future__ import annotations
@@ -252,25 +256,141 @@ def _check_port(port: int) -> None:
             ) from None
 
 
+def allowed_hosts(port: int) -> frozenset[str]:
+    """The Host header values a browser sends to the bound address (and nothing else)."""
+    names = {f"{HOST}:{port}", f"localhost:{port}"}
+    if port == 80:
+        names |= {HOST, "localhost"}
+    return frozenset(names)
+
+
+class HostCheck:
+    """ASGI middleware: a request whose Host header is not the bound host and port gets
+    400 and never reaches Datasette (the defence against DNS rebinding)."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.app = app
+        self.allowed = allowed_hosts(port)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+            if host not in self.allowed:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                body = b"Invalid host header\n"
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 400,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def quiet_errors() -> None:
+    """Replace Datasette's exception handler, which prints every error (a rejected SQL
+    query included) as a traceback with local variables, and answers 500 when there is
+    no exception context to print: same pages and status codes, one log line each."""
+    import sys
+    import types
+
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    name = "bulletin_nlp_quiet_errors"
+    if pm.get_plugin(name) is not None:
+        return
+
+    def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+        from datasette import Response
+        from datasette.utils import add_cors_headers
+        from datasette.utils.asgi import Base400
+        from datasette.views.base import DatasetteError
+        from markupsafe import Markup
+
+        async def inner() -> Any:
+            title = None
+            info: dict[str, Any] = {}
+            message: Any
+            if isinstance(exception, Base400):
+                status, message = exception.status, exception.args[0]
+            elif isinstance(exception, DatasetteError):
+                status, info, message = exception.status, exception.error_dict, exception.message
+                if exception.message_is_html:
+                    message = Markup(message)
+                title = exception.title
+            else:
+                status, message = 500, str(exception)
+            if status >= 500:  # one line, never a traceback
+                print(
+                    f"serve: {request.method} {request.path}: "
+                    f"{type(exception).__name__}: {exception}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            info.update({"ok": False, "error": message, "status": status, "title": title})
+            headers: dict[str, str] = {}
+            if datasette.cors:
+                add_cors_headers(headers)
+            if request.path.split("?")[0].endswith(".json"):
+                return Response.json(info, status=status, headers=headers)
+            template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+            html = await template.render_async(
+                dict(
+                    info,
+                    urls=datasette.urls,
+                    app_css_hash=datasette.app_css_hash(),
+                    menu_links=lambda: [],
+                )
+            )
+            return Response.html(html, status=status, headers=headers)
+
+        return inner
+
+    plugin = types.ModuleType(name, "bulletin-nlp: Datasette errors in one log line")
+    plugin.handle_exception = hookimpl(handle_exception)  # type: ignore[attr-defined]
+    default = pm.get_plugin("datasette.handle_exception")
+    if default is not None:
+        pm.unregister(default)
+    pm.register(plugin, name=name)
+
+
+def app(db_path: str | Path, port: int, metadata: dict[str, Any]) -> Any:
+    """The Datasette ASGI app over ``db_path``, answering only for 127.0.0.1:``port``."""
+    from datasette.app import Datasette
+
+    quiet_errors()
+    ds = Datasette(
+        [str(db_path)],
+        metadata=metadata,
+        settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000},
+    )
+    return HostCheck(ds.app(), port)
+
+
 def serve(
     db_path: str | Path, port: int = 8001, on_ready: Callable[[str], None] | None = None
 ) -> None:
     """Prepare the database and serve it on 127.0.0.1 until interrupted."""
     require_datasette()
     _check_port(port)
-    store = Store.open_existing(db_path)
+    store = Store.open_existing(db_path, write=True)  # prepare() rebuilds derived tables
     prepare(store)
     metadata = build_metadata(store)
     store.db.conn.close()
 
     import uvicorn
-    from datasette.app import Datasette
 
-    ds = Datasette(
-        [str(db_path)],
-        metadata=metadata,
-        settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000},
-    )
+    asgi = app(db_path, port, metadata)
     if on_ready:
         on_ready(f"http://{HOST}:{port}/{database_name(db_path)}")
-    uvicorn.run(ds.app(), host=HOST, port=port, log_level="warning")
+    uvicorn.run(asgi, host=HOST, port=port, log_level="warning")

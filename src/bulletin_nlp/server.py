@@ -9,12 +9,19 @@ The server only listens on the loopback interface, answers only requests address
 takes decisions only as JSON from its own origin, sends a Content-Security-Policy
 allowing only its own script, and serves files only from its static folder: a path that
 leaves it (``..``, absolute, backslashes) is refused.
+
+A decision's body is read up to :data:`MAX_BODY` bytes and no further; its fields are
+validated (finite, sane values; bounded lengths) and it is saved only when the whole
+request succeeds. A database that disappears or breaks while the server runs gives a
+one-line 503 answer, never a traceback.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -44,6 +51,8 @@ from .store import Store
 
 HOST = "127.0.0.1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+#: Largest request body taken (a decision is a few hundred bytes of JSON).
+MAX_BODY = 64 * 1024
 _ID_RE = re.compile(r"^[0-9a-f]{6,64}$")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -66,8 +75,11 @@ def safe_path(root: Path, relative: str) -> Path | None:
     if any(p in ("..", ".") or ":" in p for p in parts):
         return None
     base = root.resolve()
-    path = (base / relative).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
+    try:
+        path = (base / relative).resolve()
+        if not path.is_relative_to(base) or not path.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, and the like
         return None
     return path
 
@@ -75,13 +87,13 @@ def safe_path(root: Path, relative: str) -> Path | None:
 def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
     """The review app over the database at ``db_path`` (which must exist)."""
     db_file = Path(db_path)
-    Store.open_existing(db_file).db.conn.close()  # fail early, and upgrade the schema
+    Store.open_existing(db_file, write=True).db.conn.close()  # fail early, and upgrade
     who = reviewer or default_reviewer()
 
-    def open_store() -> Store:
+    def open_store(write: bool = False) -> Store:
         # One connection per request: handlers run in worker threads, and an ingest may
-        # write meanwhile (WAL lets both proceed).
-        return Store.open_existing(db_file)
+        # write meanwhile (WAL lets both proceed). Pages only read.
+        return Store.open_existing(db_file, write=write)
 
     def page(html: str, status: int = 200) -> HTMLResponse:
         return HTMLResponse(html, status_code=status)
@@ -144,30 +156,43 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
             return JSONResponse({"error": "cross-origin request refused"}, status_code=403)
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return JSONResponse({"error": "send the decision as JSON"}, status_code=415)
+        data = await _read_body(request)
+        if data is None:
+            return JSONResponse(
+                {"error": f"request body too large (at most {MAX_BODY:,} bytes)"}, status_code=413
+            )
         try:
-            body = await request.json()
-        except ValueError:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
             return JSONResponse({"error": "malformed JSON"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "expected a JSON object"}, status_code=400)
-        store = open_store()
+        store = open_store(write=True)
+        conn = store.db.conn
         try:
+            # Saved only if everything succeeds, the answer's HTML included.
             row = decide(
                 store,
                 fact_id,
-                str(body.get("status", "")),
+                str(body.get("status", ""))[:100],
                 value=_text(body.get("value")),
                 metric=_text(body.get("metric")),
                 place=_text(body.get("place")),
                 year=_text(body.get("year")),
                 note=_text(body.get("note")),
                 reviewer=_text(body.get("reviewer")) or who,
+                commit=False,
             )
             html = _fact_html(store, fact_id)
+            conn.commit()
         except BulletinError as exc:
+            conn.rollback()
             return JSONResponse({"error": str(exc)}, status_code=400)
+        except BaseException:
+            conn.rollback()
+            raise
         finally:
-            store.db.conn.close()
+            conn.close()
         return JSONResponse({"fact": row, "html": html})
 
     def findings_json(request: Request) -> Response:
@@ -206,7 +231,29 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
         Middleware(SecurityHeaders),
         Middleware(TrustedHostMiddleware, allowed_hosts=ALLOWED_HOSTS),
     ]
-    return Starlette(routes=routes, middleware=middleware)
+    handlers = {BulletinError: _unavailable, sqlite3.Error: _unavailable}
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    """The database is gone, unreadable or broken: one line, no traceback (503)."""
+    message = str(exc) if isinstance(exc, BulletinError) else f"database error ({exc})"
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=503)
+    return Response(message + "\n", status_code=503, media_type="text/plain; charset=utf-8")
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The request body, or None once it passes :data:`MAX_BODY` (read no further)."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        return None
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY:
+            return None
+    return bytes(data)
 
 
 class SecurityHeaders:

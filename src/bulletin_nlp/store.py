@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import operator
 import re
 import sqlite3
@@ -42,17 +43,93 @@ def db_timeout() -> float:
         return 30.0
 
 
+#: The table that marks a database as bulletin-nlp's: commands refuse to write into (or
+#: read from) any SQLite file that lacks it and does not have this project's layout.
+MARKER_TABLE = "bulletin_nlp"
+APPLICATION = "bulletin-nlp"
+# Tables and columns a database made before the marker table has; one with them is ours.
+_OUR_TABLES = {
+    "documents": {"id", "path", "name", "sha256", "raw", "encoding"},
+    "sentences": {"id", "doc_id", "start", "end", "text", "grams"},
+    "mentions": {"id", "doc_id", "type", "start", "end", "text", "norm"},
+    "facts": {"id", "doc_id", "metric", "value", "place", "year", "quantity_start"},
+}
+#: SQLite's integers are 64-bit: a larger figure cannot be stored.
+INT64 = (-(2**63), 2**63 - 1)
+
+
+class StoreUnavailable(StoreError):
+    """The database itself cannot take writes (disk full, I/O error, read-only): no
+    further document can be stored, so a batch stops at the first one."""
+
+
 def store_error(path: str | Path, exc: sqlite3.Error) -> StoreError:
     """A :class:`StoreError` naming the database and saying plainly what is wrong."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return StoreError(
+        return StoreUnavailable(
             f"{path}: database is locked by another writer (waited {db_timeout():g}s; "
             f"try again when it has finished, or raise ${DB_TIMEOUT_ENV})"
         )
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"{path}: read-only database, cannot write ({text})")
+        return StoreUnavailable(f"{path}: read-only database, cannot write ({text})")
+    if "full" in text:
+        return StoreUnavailable(f"{path}: database or disk is full")
+    if "disk I/O" in text:
+        return StoreUnavailable(f"{path}: disk I/O error ({text})")
     return StoreError(f"{path}: not a usable SQLite database ({text})")
+
+
+def _layout(conn: sqlite3.Connection) -> tuple[str, list[str]]:
+    """Whose database this is: ``ours`` (the marker table), ``legacy`` (ours from before
+    the marker), ``empty`` (no table at all) or ``foreign``; and its table names."""
+    names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
+    if MARKER_TABLE in names:
+        try:
+            row = conn.execute(
+                f"select value from [{MARKER_TABLE}] where key = 'application'"
+            ).fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        return ("ours" if row and row[0] == APPLICATION else "foreign"), names
+    if not names:
+        return "empty", names
+    for table, columns in _OUR_TABLES.items():
+        if table not in names:
+            return "foreign", names
+        have = {r[1] for r in conn.execute(f"pragma table_info([{table}])")}
+        if not columns <= have:
+            return "foreign", names
+    return "legacy", names
+
+
+def _not_ours(path: str | Path, names: list[str]) -> StoreError:
+    shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+    return StoreError(
+        f"{path}: not a bulletin-nlp database (it holds other tables: {shown}); "
+        "give --db a new file or one bulletin-nlp made"
+    )
+
+
+def check_rows(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Refuse a document whose rows SQLite cannot store faithfully: an integer beyond 64
+    bits (a figure of 2^63 or more) or a value that is not a finite number. Raises a
+    :class:`StoreError` naming the document, the figure and the reason."""
+    path = rows["documents"][0]["path"]
+    for table, table_rows in rows.items():
+        for row in table_rows:
+            for column, value in row.items():
+                bad = (
+                    isinstance(value, int) and not INT64[0] <= value <= INT64[1]
+                ) or (isinstance(value, float) and not math.isfinite(value))
+                if not bad:
+                    continue
+                figure = row.get("quantity_text") or row.get("text") or ""
+                where = f" in {figure!r}" if figure else ""
+                raise StoreError(
+                    f"{path}: figure {value}{where} cannot be stored ({table}.{column}: "
+                    "beyond the 64-bit range SQLite keeps, or not a finite number)"
+                )
 
 
 def stable_id(*parts: object) -> str:
@@ -109,6 +186,59 @@ def fts_query(query: str) -> str:
     return " AND ".join(terms)
 
 
+# Keyed by the fact's stable id; the anchor columns (document name, figure and evidence
+# text) let a decision follow its fact when an updated bulletin changes the ids.
+# Correction columns are null where the editor kept the extracted value.
+_REVIEWS_SQL = """create table if not exists reviews (
+    fact_id text primary key,
+    doc_name text, doc_sha256 text,
+    quantity_text text, evidence_text text, quantity_start integer,
+    status text not null, value real, metric text, place text, place_name text,
+    year integer,
+    note text, reviewer text, decided_at text, original text)"""
+# An editor's corrections (reviews) replace the extracted metric, value, place and year;
+# review_status is 'unreviewed' until someone decides.
+_FACTS_VIEW_SQL = """create view if not exists facts_view as
+select f.id, d.name as doc, a.headline, a.source,
+       coalesce(r.metric, f.metric) as metric, f.subject,
+       coalesce(r.value, f.value) as value, f.unit, f.approx,
+       coalesce(r.place, f.place) as place,
+       coalesce(r.place_name, e.name, case when coalesce(r.place, f.place) = '100000'
+                then '全国' end, coalesce(r.place, f.place)) as place_name, f.org,
+       coalesce(r.year, f.year) as year, f.modality, f.qualifier,
+       f.quantity_text, f.evidence_text,
+       f.quantity_start, f.quantity_end, f.evidence_start, f.evidence_end,
+       coalesce(r.status, 'unreviewed') as review_status, r.note as review_note,
+       r.reviewer, r.decided_at, f.rule_id, f.article_id
+from facts f join documents d on d.id = f.doc_id
+left join articles a on a.id = f.article_id
+left join reviews r on r.fact_id = f.id
+left join entities e on e.type = 'PLACE' and e.adcode = coalesce(r.place, f.place)
+    and e.id = (select min(id) from entities x where x.type = 'PLACE'
+                and x.adcode = coalesce(r.place, f.place) and x.level != 'township')"""
+_MENTIONS_VIEW_SQL = """create view if not exists mentions_view as
+select m.id, d.name as doc, m.type, m.text, m.norm, m.start, m.end,
+       m.extractor, m.rule_id
+from mentions m join documents d on d.id = m.doc_id"""
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro``; ``immutable=1`` when that cannot open (a WAL
+    database in a read-only folder without its ``-shm`` file, where no writer can be)."""
+    uri = path.absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=db_timeout())
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        text = str(exc)
+        if "unable to open" not in text and "readonly" not in text and "read-only" not in text:
+            raise
+    conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=db_timeout())
+    return conn
+
+
 class Store:
     """A bulletin database. Use :meth:`open` to create or open one."""
 
@@ -126,30 +256,117 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database at ``path``."""
+        """Open (creating if needed) the database at ``path`` for writing.
+
+        A SQLite file that is not bulletin-nlp's (no marker table and not this project's
+        layout) is refused before anything in it changes.
+        """
         p = Path(path)
         if p.is_dir():
             raise StoreError(f"{p}: is a directory, expected a database file")
         try:
             conn = sqlite3.connect(str(p), timeout=db_timeout())
-            # WAL: readers never block the writer, and a killed writer leaves the database
-            # consistent (the last transaction is simply absent). NORMAL sync is safe in
-            # WAL against process crashes; only a power loss may drop the last commits.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            store = cls(conn, str(p))
-            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            try:
+                layout, names = _layout(conn)
+                found = conn.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError:
+                conn.close()
+                raise
+            if layout == "foreign":
+                conn.close()
+                raise _not_ours(p, names)
             if found > SCHEMA_VERSION:  # written by a newer release: do not touch it
                 conn.close()
                 raise StoreError(
                     f"{p}: database schema version {found} is newer than this "
                     f"bulletin-nlp's ({SCHEMA_VERSION}): upgrade bulletin-nlp"
                 )
-            if found < SCHEMA_VERSION:  # new, or from an older release: create or upgrade
+            # WAL: readers never block the writer, and a killed writer leaves the database
+            # consistent (the last transaction is simply absent). NORMAL sync is safe in
+            # WAL against process crashes; only a power loss may drop the last commits.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            store = cls(conn, str(p))
+            if found < SCHEMA_VERSION or layout == "empty":  # new or older: create, upgrade
                 store._setup_schema()
+            elif layout == "legacy":  # ours, from before the marker table
+                with conn:
+                    store._mark()
         except sqlite3.DatabaseError as exc:
             raise store_error(p, exc) from None
         return store
+
+    @classmethod
+    def open_existing(cls, path: str | Path, *, write: bool = False) -> Store:
+        """Open a database that must already exist: read-only (read commands never
+        write, and work in a read-only folder), or for writing with ``write``."""
+        p = Path(path)
+        if p.is_dir():
+            raise StoreError(f"{p}: is a directory, expected a database file")
+        if not p.is_file():
+            raise StoreError(f"{path}: no such database (run `bulletin-nlp ingest` first)")
+        if write:
+            return cls.open(p)
+        return cls.open_readonly(p)
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        """Open an existing database without writing to it: ``mode=ro``, or ``immutable``
+        where a WAL database sits in a folder it cannot create its index file in.
+
+        A database of an older schema gets what it lacks as temporary tables and views
+        (in this connection only); an empty database reads as an empty store.
+        """
+        p = Path(path)
+        try:
+            conn = _connect_readonly(p)
+            try:
+                layout, names = _layout(conn)
+                found = conn.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError:
+                conn.close()
+                raise
+            if layout == "foreign":
+                conn.close()
+                raise _not_ours(p, names)
+            if found > SCHEMA_VERSION:
+                conn.close()
+                raise StoreError(
+                    f"{p}: database schema version {found} is newer than this "
+                    f"bulletin-nlp's ({SCHEMA_VERSION}): upgrade bulletin-nlp"
+                )
+            if layout == "empty":  # being created by an ingest, or never written
+                conn.close()
+                memory = cls(sqlite3.connect(":memory:"), str(p))
+                memory._setup_schema()
+                return memory
+            store = cls(conn, str(p))
+            store._temporary_schema(names)
+        except sqlite3.DatabaseError as exc:
+            raise store_error(p, exc) from None
+        return store
+
+    def _temporary_schema(self, names: list[str]) -> None:
+        """What an older database lacks for reading (``reviews``, a ``facts_view`` showing
+        decisions), as temporary objects that shadow the stored ones."""
+        if "reviews" not in names:
+            self.conn.execute(_REVIEWS_SQL.replace("create table", "create temp table", 1))
+        columns = [r[1] for r in self.conn.execute("pragma table_info(facts_view)")]
+        if "review_note" not in columns:
+            self.conn.execute(_FACTS_VIEW_SQL.replace("create view", "create temp view", 1))
+        views = {r[0] for r in self.conn.execute("select name from sqlite_master where type = 'view'")}
+        if "mentions_view" not in views:
+            self.conn.execute(_MENTIONS_VIEW_SQL.replace("create view", "create temp view", 1))
+
+    def _mark(self) -> None:
+        """Write the marker table that says this database is bulletin-nlp's."""
+        self.conn.execute(
+            f"create table if not exists [{MARKER_TABLE}] (key text primary key, value text)"
+        )
+        self.conn.executemany(
+            f"insert or ignore into [{MARKER_TABLE}] (key, value) values (?, ?)",
+            [("application", APPLICATION), ("created", _now()), ("pipeline", PIPELINE_VERSION)],
+        )
 
     def _setup_schema(self) -> None:
         """Create or upgrade the schema in one transaction, even when another process
@@ -165,6 +382,7 @@ class Store:
                     self._ensure_schema()
                     self._ensure_batch_schema()
                     self._ensure_review_schema()
+                    self._mark()
                     # Set last: a database at this version has every table and column.
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 return
@@ -174,13 +392,6 @@ class Store:
                 if not raced or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
-
-    @classmethod
-    def open_existing(cls, path: str | Path) -> Store:
-        """Open a database that must already exist (for read commands)."""
-        if not Path(path).is_file():
-            raise StoreError(f"{path}: no such database (run `bulletin-nlp ingest` first)")
-        return cls.open(path)
 
     def _ensure_schema(self) -> None:
         db = self.db
@@ -351,18 +562,7 @@ class Store:
             self._create_views()
 
     def _create_reviews_table(self) -> None:
-        # Keyed by the fact's stable id; the anchor columns (document name, figure and
-        # evidence text) let a decision follow its fact when an updated bulletin changes
-        # the ids. Correction columns are null where the editor kept the extracted value.
-        self.db.execute(
-            """create table if not exists reviews (
-                fact_id text primary key,
-                doc_name text, doc_sha256 text,
-                quantity_text text, evidence_text text, quantity_start integer,
-                status text not null, value real, metric text, place text, place_name text,
-                year integer,
-                note text, reviewer text, decided_at text, original text)"""
-        )
+        self.db.execute(_REVIEWS_SQL)
 
     # -- runs --------------------------------------------------------------------
 
@@ -423,10 +623,16 @@ class Store:
         several extraction workers.
         """
         doc = rows["documents"][0]
+        check_rows(rows)
         try:
             with self.conn:
                 self._replace(rows)
         except sqlite3.Error as exc:
+            error = store_error(self.path, exc)
+            if isinstance(error, StoreUnavailable):  # no document can be stored now
+                raise error from None
+            raise StoreError(f"{doc['path']}: cannot store ({exc})") from None
+        except (OverflowError, ValueError) as exc:
             raise StoreError(f"{doc['path']}: cannot store ({exc})") from None
         return str(doc["id"])
 
@@ -512,35 +718,9 @@ class Store:
         return self.write_rows(document_rows(doc, ruleset, source_sha256=source_sha256, fmt=fmt))
 
     def _create_views(self) -> None:
-        # An editor's corrections (reviews) replace the extracted metric, value, place and
-        # year; review_status is 'unreviewed' until someone decides.
         self._create_reviews_table()
-        self.db.execute(
-            """create view if not exists facts_view as
-            select f.id, d.name as doc, a.headline, a.source,
-                   coalesce(r.metric, f.metric) as metric, f.subject,
-                   coalesce(r.value, f.value) as value, f.unit, f.approx,
-                   coalesce(r.place, f.place) as place,
-                   coalesce(r.place_name, e.name, case when coalesce(r.place, f.place) = '100000'
-                            then '全国' end, coalesce(r.place, f.place)) as place_name, f.org,
-                   coalesce(r.year, f.year) as year, f.modality, f.qualifier,
-                   f.quantity_text, f.evidence_text,
-                   f.quantity_start, f.quantity_end, f.evidence_start, f.evidence_end,
-                   coalesce(r.status, 'unreviewed') as review_status, r.note as review_note,
-                   r.reviewer, r.decided_at, f.rule_id, f.article_id
-            from facts f join documents d on d.id = f.doc_id
-            left join articles a on a.id = f.article_id
-            left join reviews r on r.fact_id = f.id
-            left join entities e on e.type = 'PLACE' and e.adcode = coalesce(r.place, f.place)
-                and e.id = (select min(id) from entities x where x.type = 'PLACE'
-                            and x.adcode = coalesce(r.place, f.place) and x.level != 'township')"""
-        )
-        self.db.execute(
-            """create view if not exists mentions_view as
-            select m.id, d.name as doc, m.type, m.text, m.norm, m.start, m.end,
-                   m.extractor, m.rule_id
-            from mentions m join documents d on d.id = m.doc_id"""
-        )
+        self.db.execute(_FACTS_VIEW_SQL)
+        self.db.execute(_MENTIONS_VIEW_SQL)
 
     def _delete(self, doc_id: str) -> None:
         for table in ("facts", "roles", "mentions", "sentences", "articles", "documents"):
@@ -552,27 +732,43 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""
         tables = ("documents", "articles", "sentences", "mentions", "facts", "roles", "entities")
-        return {t: self.conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+        try:
+            return {
+                t: self.conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables
+            }
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
     def resolve_place(self, place: str) -> str:
-        """An adcode for a place name or code: stored entities first, then the gazetteer."""
-        if place.isdigit():
-            return place
-        if place in ("全国", "中国"):
+        """An adcode for a place name or a six-digit code: stored entities first, then the
+        gazetteer. A code must name a known place (``1`` is no prefix of anything)."""
+        place = place.strip()
+        if place in ("全国", "中国", "100000"):
             return "100000"
-        rows = list(
-            self.db.query(
+        try:
+            if _ADCODE_RE.fullmatch(place):
+                known = self.conn.execute(
+                    "select 1 from entities where type = 'PLACE' and adcode = ? limit 1", [place]
+                ).fetchone()
+                if known is None:
+                    from .gazetteer import gazetteer
+
+                    if place not in gazetteer().by_adcode:
+                        raise StoreError(f"unknown place code: {place!r}")
+                return place
+            rows = self.conn.execute(
                 "select adcode from entities where type = 'PLACE' and adcode is not null "
                 "and (name = ? or exists (select 1 from json_each(aliases) where value = ?)) "
                 "order by mentions desc limit 1",
                 [place, place],
-            )
-        )
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
         if rows:
-            return str(rows[0]["adcode"])
+            return str(rows[0][0])
         from .gazetteer import lookup
 
-        found = lookup(place)
+        found = lookup(place) if place else None
         if found is None:
             raise StoreError(f"unknown place: {place!r}")
         return str(found.adcode)
@@ -588,8 +784,9 @@ class Store:
         limit: int | None = None,
         review: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Facts matching the filters; ``place`` includes every place below it; ``review``
-        is a review status (unreviewed, accepted, corrected, rejected)."""
+        """Facts matching the filters; ``place`` includes every place below it; ``year``
+        is ``YYYY`` or ``YYYY-YYYY``; ``review`` is a review status (unreviewed, accepted,
+        corrected, rejected); ``limit``, if given, at least 1."""
         where: list[str] = []
         params: list[Any] = []
         if metric:
@@ -600,11 +797,7 @@ class Store:
             where.append("place is not null and place like ?")
             params.append(prefix + "%")
         if year:
-            lo, _, hi = year.partition("-")
-            try:
-                y1, y2 = int(lo), int(hi or lo)
-            except ValueError:
-                raise StoreError(f"bad year filter {year!r}: use YYYY or YYYY-YYYY") from None
+            y1, y2 = year_range(year)
             where.append("year between ? and ?")
             params.extend([y1, y2])
         if org:
@@ -621,20 +814,27 @@ class Store:
         if where:
             sql += " where " + " and ".join(where)
         sql += " order by doc, quantity_start"
-        if limit:
-            sql += f" limit {int(limit)}"
-        return list(self.db.query(sql, params))
+        if limit is not None:
+            sql += f" limit {check_limit(limit)}"
+        return self._query(sql, params)
+
+    def _query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        """Rows as dicts; a database error becomes one :class:`StoreError` naming the file."""
+        try:
+            cursor = self.conn.execute(sql, params)
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor]
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
     def fact(self, fact_id: str) -> dict[str, Any]:
         """One fact with its document's raw text and article (for `show`)."""
-        rows = list(
-            self.db.query(
-                "select v.*, d.raw, d.path, a.start as article_start from facts_view v "
-                "join facts f on f.id = v.id join documents d on d.id = f.doc_id "
-                "left join articles a on a.id = f.article_id where v.id = ? "
-                "or v.id like ? escape '\\'",
-                [fact_id, like_escape(fact_id) + "%"],
-            )
+        rows = self._query(
+            "select v.*, d.raw, d.path, a.start as article_start from facts_view v "
+            "join facts f on f.id = v.id join documents d on d.id = f.doc_id "
+            "left join articles a on a.id = f.article_id where v.id = ? "
+            "or v.id like ? escape '\\'",
+            [fact_id, like_escape(fact_id) + "%"],
         )
         if not rows:
             raise StoreError(f"no fact with id {fact_id!r}")
@@ -643,7 +843,9 @@ class Store:
         return rows[0]
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Sentences matching ``query`` (two-character Chinese queries work)."""
+        """Sentences matching ``query`` (two-character Chinese queries work); ``limit``
+        at least 1."""
+        limit = check_limit(limit)
         match = fts_query(query)
         if not match:
             return []
@@ -653,7 +855,30 @@ class Store:
             "join documents d on d.id = s.doc_id left join articles a on a.id = s.article_id "
             "where sentences_fts match ? order by d.name, s.start limit ?"
         )
-        return list(self.db.query(sql, [match, limit]))
+        return self._query(sql, [match, limit])
+
+
+_ADCODE_RE = re.compile(r"[0-9]{6}")
+_YEAR_RE = re.compile(r"\s*([0-9]{1,4})\s*(?:-\s*([0-9]{1,4})\s*)?")
+
+
+def year_range(year: str) -> tuple[int, int]:
+    """``YYYY`` or ``YYYY-YYYY`` as (first, last), refusing a range that runs backwards."""
+    found = _YEAR_RE.fullmatch(year)
+    if not found:
+        raise StoreError(f"bad year filter {year!r}: use YYYY or YYYY-YYYY")
+    y1 = int(found.group(1))
+    y2 = int(found.group(2) or y1)
+    if y1 > y2:
+        raise StoreError(f"bad year filter {year!r}: {y1} comes after {y2} (use {y2}-{y1})")
+    return y1, y2
+
+
+def check_limit(limit: int) -> int:
+    """A row limit: a whole number from 1 to 2^63-1 (0 or a negative would mean none)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= INT64[1]:
+        raise StoreError(f"bad limit {limit!r}: give a whole number from 1 to {INT64[1]}")
+    return limit
 
 
 def like_escape(text: str) -> str:

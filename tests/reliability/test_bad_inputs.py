@@ -9,6 +9,7 @@ the read, a ``mode=ro`` SQLite connection) rather than skipped.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -16,6 +17,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,14 +81,14 @@ def _big_file(ctx: Ctx) -> tuple[list[object], Path]:
 
 def _unreadable(ctx: Ctx) -> tuple[list[object], Path]:
     path = ctx.file("secret.txt", SAMPLE)
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self == path:  # what a chmod 000 file gives a non-root user
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def os_open(name: Any, flags: int, *args: Any, **kw: Any) -> int:
+        if Path(name) == path:  # what a chmod 000 file gives a non-root user
+            raise PermissionError(13, "Permission denied", str(name))
+        return real(name, flags, *args, **kw)
 
-    ctx.mp.setattr(Path, "read_bytes", read_bytes)
+    ctx.mp.setattr(os, "open", os_open)
     return ["ingest", path, "--db", ctx.db], path
 
 

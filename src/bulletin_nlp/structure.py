@@ -279,8 +279,8 @@ def _dateline_place(doc: Doc, body: list[Para]) -> tuple[int, int] | None:
     if not body:
         return None
     first = body[0]
-    m = layout_cues()["dateline_place"].match(doc.norm, first.start, first.end)
-    return (m.start("where"), m.end("where")) if m else None
+    m = layout_cues()["dateline_place"].match(doc.norm[first.start : first.end])
+    return (first.start + m.start("where"), first.start + m.end("where")) if m else None
 
 
 def _place_stranded(

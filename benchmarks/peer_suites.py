@@ -113,9 +113,10 @@ def percent_cases(specs: Path) -> Iterator[Case]:
 
 
 def check_percent(case: Case) -> tuple[bool, Any]:
+    from bulletin_nlp.extract.quantity import lexicon
     from bulletin_nlp.numbers import parse_quantity
 
-    got = parse_quantity(case.text)
+    got = parse_quantity(case.text, lexicon())
     if case.negative:
         return got is None or got["unit"] != "%", got
     return got is not None and got["unit"] == "%" and _close(got["value"], case.expected), got
@@ -159,9 +160,10 @@ def currency_cases(specs: Path) -> Iterator[Case]:
 
 
 def check_currency(case: Case) -> tuple[bool, Any]:
+    from bulletin_nlp.extract.quantity import lexicon
     from bulletin_nlp.numbers import parse_quantity
 
-    got = parse_quantity(case.text)
+    got = parse_quantity(case.text, lexicon())
     if case.negative:
         return got is None, got
     value, unit = case.expected

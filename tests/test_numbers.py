@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bulletin_nlp.extract.quantity import lexicon
 from bulletin_nlp.numbers import fold, parse_number, parse_quantity
 
 NUMBERS = [
@@ -237,7 +238,7 @@ NOT_QUANTITIES = ["人", "万人", "近日", "以上", "约", "三个级别", "�
 
 @pytest.mark.parametrize(("text", "value", "unit", "approx"), QUANTITIES)
 def test_parse_quantity(text: str, value: float | None, unit: str | None, approx: str) -> None:
-    got = parse_quantity(text)
+    got = parse_quantity(text, lexicon())
     if value is None:
         assert got is None
         return
@@ -247,7 +248,7 @@ def test_parse_quantity(text: str, value: float | None, unit: str | None, approx
 
 @pytest.mark.parametrize("text", NOT_QUANTITIES)
 def test_parse_quantity_rejects(text: str) -> None:
-    assert parse_quantity(text) is None
+    assert parse_quantity(text, lexicon()) is None
 
 
 def test_fold_keeps_one_to_one_digits() -> None:

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bulletin_nlp.extract.quantity import lexicon
 from bulletin_nlp.numbers import parse_number, parse_quantity
 
 EXAMPLES = 300  # per property (each written form is one); the file runs in about 10 s
@@ -171,6 +172,6 @@ def test_quantity_value_is_the_figure_times_the_unit(pair: tuple[str, Decimal], 
         unit = ""  # a rate carries its own unit
     elif unit == "万元" and any(c in text for c in "万亿"):
         unit = "元"  # 一亿零一万元 is 100010000 元, not 一亿零一 万元
-    got = parse_quantity(text + unit)
+    got = parse_quantity(text + unit, lexicon())
     assert got is not None, text + unit
     assert got["value"] == expected(value * (10_000 if unit == "万元" else 1)), text + unit

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulletin_nlp.doc import Doc
+from bulletin_nlp.extract.quantity import lexicon
 from bulletin_nlp.numbers import parse_quantity
 from bulletin_nlp.pipeline import process_file, process_text
 
@@ -118,7 +119,7 @@ def problems(doc: Doc) -> list[str]:
         where = f"{doc.name}:{m.start} {m.text!r}"
         # A table's figure reads with the unit its table gives (养老机构 | 万张 | 9.5 |).
         cell = cells.get((m.start, m.end)) if m.rule_id == "quantity.table_cell" else None
-        reread = parse_quantity(m.text + (cell.unit or "") if cell else m.text)
+        reread = parse_quantity(m.text + (cell.unit or "") if cell else m.text, lexicon())
         if reread is None or reread["value"] != m.norm["value"]:
             out.append(f"{where}: value {m.norm['value']} but its text reads {reread}")
         if type(reread and reread["value"]) is not type(m.norm["value"]):

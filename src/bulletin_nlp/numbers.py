@@ -334,12 +334,6 @@ def _lengths(words: dict[str, Any]) -> tuple[int, ...]:
     return tuple(sorted({len(w) for w in words}, reverse=True))
 
 
-def _default_lexicon() -> QuantityLexicon:
-    from .extract.quantity import lexicon
-
-    return lexicon()
-
-
 def _longest_affix(
     text: str, table: dict[str, str], lengths: tuple[int, ...], *, prefix: bool
 ) -> str:
@@ -352,13 +346,12 @@ def _longest_affix(
     return ""
 
 
-def parse_quantity(text: str, lex: QuantityLexicon | None = None) -> dict[str, Any] | None:
+def parse_quantity(text: str, lex: QuantityLexicon) -> dict[str, Any] | None:
     """``{value, unit, approx}`` for a whole quantity string, or None.
 
     ``unit`` is None for a bare number (``突破1.3万``); the caller may supply it from
     context. ``万元``/``亿元`` become ``元`` with the value multiplied.
     """
-    lex = lex or _default_lexicon()
     s = fold(text)
     approx = "exact"
     pre = _longest_affix(s, lex.before, lex._before_lengths, prefix=True)

@@ -205,6 +205,22 @@ class DocContext:
         return (pos, pos)
 
 
+def same_figure(headline: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether a headline figure reports the body's figure, perhaps rounded the way its
+    approximation says (``突破89万个`` for ``89.2万个``, ``近2万人`` for ``19858人``)."""
+    try:
+        h, b = float(headline.get("value", 0)), float(body.get("value", 0))
+    except (TypeError, ValueError):
+        return False
+    if h == b:
+        return True
+    close = abs(h - b) <= 0.1 * max(abs(h), abs(b))
+    approx = headline.get("approx")
+    return close and (
+        (approx == "over" and b >= h) or (approx == "under" and b <= h) or approx == "about"
+    )
+
+
 Step = Callable[[Figure, DocContext], Any]
 
 

@@ -14,7 +14,7 @@ Steps:
 
 from __future__ import annotations
 
-from .context import DocContext, Figure, Step
+from .context import DocContext, Figure, Step, same_figure
 from .vocab import FactRules
 
 
@@ -64,8 +64,6 @@ def _breakdown(fig: Figure, ctx: DocContext) -> str | None:
 
 def _headline_echo(fig: Figure, ctx: DocContext) -> str | None:
     """A headline figure is a plan or a result as the same figure in its body is."""
-    from .year import same_figure
-
     art = fig.article
     if art is None or art.headline_span is None:
         return None

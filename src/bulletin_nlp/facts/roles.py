@@ -162,15 +162,18 @@ class _EarlierOrgs:
         for o in org_hits:
             self.by_article.setdefault(doc.article_index(o.start), []).append(o)
         self.ends = {art: [o.end for o in hits] for art, hits in self.by_article.items()}
+        self.ordered = {  # ends in order (always, after resolve_overlaps): bisect them
+            art: all(a <= b for a, b in zip(ends, ends[1:], strict=False))
+            for art, ends in self.ends.items()
+        }
         self.ending: dict[tuple[int, str], list[int]] = {}  # (article, word) -> indexes
 
     def before(self, article: int, pos: int) -> _Earlier:
-        hits = self.by_article.get(article, [])
-        ends = self.ends.get(article, [])
-        if all(a <= b for a, b in zip(ends, ends[1:], strict=False)):
-            count = bisect_right(ends, pos)  # hits[:count] end at or before pos
+        if self.ordered.get(article, True):
+            count = bisect_right(self.ends.get(article, []), pos)  # hits[:count] end by pos
             return _Earlier(self, article, count)
         # ORG hits overlap (never after resolve_overlaps): filter as written
+        hits = self.by_article.get(article, [])
         return _Earlier(self, article, -1, [o for o in hits if o.end <= pos])
 
     def indexes_ending(self, article: int, word: str) -> list[int]:

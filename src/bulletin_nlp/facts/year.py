@@ -33,7 +33,7 @@ from __future__ import annotations
 import regex
 
 from ..spans import Hit
-from .context import NULL, DocContext, Figure, Step
+from .context import NULL, DocContext, Figure, Step, same_figure
 from .modality import target_cue, year_of
 
 # What may stand before a date that opens a clause: spaces and opening quotes, after
@@ -108,22 +108,6 @@ def _headline_echo(fig: Figure, ctx: DocContext) -> object:
             year = other.resolved.get("year")
             return NULL if year is None else year
     return None
-
-
-def same_figure(headline: dict, body: dict) -> bool:
-    """Whether a headline figure reports the body's figure, perhaps rounded the way its
-    approximation says (``突破89万个`` for ``89.2万个``, ``近2万人`` for ``19858人``)."""
-    try:
-        h, b = float(headline.get("value", 0)), float(body.get("value", 0))
-    except (TypeError, ValueError):
-        return False
-    if h == b:
-        return True
-    close = abs(h - b) <= 0.1 * max(abs(h), abs(b))
-    approx = headline.get("approx")
-    return close and (
-        (approx == "over" and b >= h) or (approx == "under" and b <= h) or approx == "about"
-    )
 
 
 def listed_years(dates: list[Hit], text: str) -> list[int]:

@@ -149,6 +149,26 @@ class DocContext:
             intro_lo = before.start if before is not None else intro_lo
         return intro_lo, colon
 
+    def body_twin(self, fig: Figure) -> Figure | None:
+        """For a figure in its article's headline, the same figure in the body, resolved
+        already (same unit; the same value, or one the headline's approximation covers)."""
+        art = fig.article
+        if art is None or art.headline_span is None:
+            return None
+        hs, he = art.headline_span
+        if not hs <= fig.start < he:
+            return None
+        for other in self.resolved:
+            if (
+                other.article_index == fig.article_index
+                and other is not fig
+                and not hs <= other.start < he
+                and other.unit == fig.unit
+                and same_figure(fig.norm, other.norm)
+            ):
+                return other
+        return None
+
     def article_bounds(self, fig: Figure) -> tuple[int, int]:
         """The figure's article, headline included, in normalized offsets."""
         art = fig.article

@@ -14,7 +14,7 @@ Steps:
 
 from __future__ import annotations
 
-from .context import DocContext, Figure, Step, same_figure
+from .context import DocContext, Figure, Step
 from .vocab import FactRules
 
 
@@ -64,21 +64,8 @@ def _breakdown(fig: Figure, ctx: DocContext) -> str | None:
 
 def _headline_echo(fig: Figure, ctx: DocContext) -> str | None:
     """A headline figure is a plan or a result as the same figure in its body is."""
-    art = fig.article
-    if art is None or art.headline_span is None:
-        return None
-    hs, he = art.headline_span
-    if not hs <= fig.start < he:
-        return None
-    for other in ctx.resolved:
-        if (
-            other.article_index == fig.article_index
-            and not hs <= other.start < he
-            and other.unit == fig.unit
-            and same_figure(fig.norm, other.norm)
-        ):
-            return other.resolved.get("modality")  # type: ignore[no-any-return]
-    return None
+    twin = ctx.body_twin(fig)
+    return twin.resolved.get("modality") if twin is not None else None
 
 
 def _future_year(fig: Figure, ctx: DocContext) -> str | None:

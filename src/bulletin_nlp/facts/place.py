@@ -165,13 +165,9 @@ def _distributed(fig: Figure, ctx: DocContext) -> str | None:
     found = distributed_index(fig, ctx)
     if found is None:
         return None
-    at, index = found
-    lo, hi = fig.sentence
-    count = sum(1 for q in ctx.quantity_index.within(at, hi) if q.end <= hi)
-    listed = _listed_places(ctx, ctx.place_index.within(lo, at))
-    if len(listed) >= 2 and len(listed) == count:
-        return listed[index]
-    return None
+    at, index, count = found
+    listed = _listed_places(ctx, ctx.place_index.within(fig.sentence[0], at))
+    return listed[index] if len(listed) == count else None
 
 
 def _listed_places(ctx: DocContext, places: list[Hit]) -> list[str]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import regex
 
 from ..spans import Hit
-from .context import NULL, DocContext, Figure, Step, same_figure
+from .context import NULL, DocContext, Figure, Step
 from .modality import target_cue, year_of
 
 # What may stand before a date that opens a clause: spaces and opening quotes, after
@@ -91,23 +91,11 @@ def _table_column(fig: Figure, ctx: DocContext) -> int | None:
 
 
 def _headline_echo(fig: Figure, ctx: DocContext) -> object:
-    art = fig.article
-    if art is None or art.headline_span is None:
+    twin = ctx.body_twin(fig)
+    if twin is None:
         return None
-    hs, he = art.headline_span
-    if not hs <= fig.start < he:
-        return None
-    for other in ctx.resolved:
-        if (
-            other.article_index == fig.article_index
-            and other is not fig
-            and not hs <= other.start < he
-            and other.unit == fig.unit
-            and same_figure(fig.norm, other.norm)
-        ):
-            year = other.resolved.get("year")
-            return NULL if year is None else year
-    return None
+    year = twin.resolved.get("year")
+    return NULL if year is None else year
 
 
 def listed_years(dates: list[Hit], text: str) -> list[int]:
@@ -130,32 +118,27 @@ def listed_years(dates: list[Hit], text: str) -> list[int]:
     return years
 
 
-def distributed_index(fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
-    """(position of the distributor word, index of the figure in the list after it)
-    when a 分别/先后 list holds the figure."""
+def distributed_index(fig: Figure, ctx: DocContext) -> tuple[int, int, int] | None:
+    """(position of the distributor word, index of the figure in the list after it, the
+    list's length) when a 分别/先后 list holds the figure."""
     lo, hi = fig.sentence
     text = ctx.text
     at = max((text.rfind(w, lo, fig.start) for w in ctx.rules.words("distribute")), default=-1)
     if at < 0:
         return None
-    figures = [q for q in ctx.quantity_index.within(at, hi) if q.end <= hi]
-    ids = [id(q) for q in figures]
-    if id(fig.hit) not in ids or len(figures) < 2:
+    ids = [id(q) for q in ctx.quantity_index.within(at, hi) if q.end <= hi]
+    if id(fig.hit) not in ids or len(ids) < 2:
         return None
-    return at, ids.index(id(fig.hit))
+    return at, ids.index(id(fig.hit)), len(ids)
 
 
 def _distributed(fig: Figure, ctx: DocContext) -> int | None:
     found = distributed_index(fig, ctx)
     if found is None:
         return None
-    at, index = found
-    lo, hi = fig.sentence
-    count = sum(1 for q in ctx.quantity_index.within(at, hi) if q.end <= hi)
-    years = listed_years(ctx.date_index.within(lo, at), ctx.text)
-    if len(years) >= 2 and len(years) == count:
-        return years[index]
-    return None
+    at, index, count = found
+    years = listed_years(ctx.date_index.within(fig.sentence[0], at), ctx.text)
+    return years[index] if len(years) == count else None
 
 
 def _comparison_base(fig: Figure, ctx: DocContext) -> int | None:

@@ -279,6 +279,9 @@ def test_sigkill_mid_run_then_resume_gives_identical_rows(tmp_path: Path) -> Non
     conn.close()
     assert 3 <= killed_at < 15
 
+    # The killed run counted, in each document's own transaction, what it committed.
+    counted = sqlite3.connect(db).execute("select processed from runs where id = 1").fetchone()
+    assert counted == (killed_at,)
     resumed = ingest([corpus], db)
     assert len(resumed.skipped) == killed_at
     assert len(resumed.processed) == 15 - killed_at
@@ -324,3 +327,114 @@ def test_one_worker_extracts_beside_the_writer_once_a_batch_is_large(tmp_path: P
     executors = [r[0] for r in conn.execute("select executor from runs order by id")]
     assert executors == ["serial", "processes"]
     assert conn.execute("select count(*) from documents").fetchone()[0] == 15
+
+
+# -- what a batch operator is told (issue 18) ------------------------------------------------
+
+
+def _docx(path: Path, text: str) -> Path:
+    import docx
+
+    document = docx.Document()
+    for line in text.split("\n"):
+        document.add_paragraph(line)
+    table = document.add_table(rows=2, cols=3)
+    for r, cells in enumerate((["指标名称", "单位", "数量"], ["养老机构", "个", "712"])):
+        for c, value in enumerate(cells):
+            table.cell(r, c).text = value
+    document.save(str(path))
+    return path
+
+
+def test_word_documents_are_read(tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    text = CORPUS_FILES[1].read_text(encoding="utf-8")
+    word = _docx(tmp_path / "letter.docx", text)
+    (tmp_path / "~$letter.docx").write_bytes(b"lock")  # Word's lock file: not a bulletin
+    db = tmp_path / "w.db"
+    result = ingest([tmp_path], db)
+    assert result.processed == [str(word)] and not result.failed
+    conn = sqlite3.connect(db)
+    raw, fmt, encoding = conn.execute("select raw, format, encoding from documents").fetchone()
+    assert (fmt, encoding) == ("docx", "docx")
+    assert raw.startswith(text) and raw.endswith("指标名称 | 单位 | 数量 |\n养老机构 | 个 | 712 |\n")
+    figures = {r[0] for r in conn.execute("select quantity_text from facts")}
+    assert {"25271人", "7473人"} <= figures
+
+
+def test_a_broken_word_document_is_one_error(tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    result = ingest([bad], tmp_path / "b.db")
+    assert list(result.failed.values()) == [f"{bad}: unreadable Word document (not a .docx: File is not a zip file)"]
+
+
+def test_skipped_files_and_duplicates_are_reported(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulletin_nlp.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    a = folder / "a.txt"
+    a.write_text(CORPUS_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "copy.txt").write_bytes(a.read_bytes())
+    (folder / "table.xlsx").write_bytes(b"PK")
+    (folder / "old.doc").write_bytes(b"\xd0\xcf")
+    (folder / ".DS_Store").write_bytes(b"x")
+    db = str(tmp_path / "d.db")
+    result = CliRunner().invoke(main, ["ingest", str(folder), "--db", db, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"(1 processed, 0 unchanged, 1 duplicate of {a}, 0 failed)" in result.output
+    assert (
+        "skipped 2 files of a format not read (.doc 1, .xlsx 1); bulletins are read from "
+        ".txt, .md, .html, .htm, .pdf and .docx"
+    ) in result.output
+    assert f"skipped: {folder / 'old.doc'}" in result.output and ".DS_Store" not in result.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from documents").fetchone()[0] == 1
+    run = conn.execute("select processed, duplicates, unsupported from runs").fetchone()
+    assert run == (1, 1, 2)
+    # Later, the same bytes under yet another name: a duplicate of the stored document.
+    other = tmp_path / "elsewhere.txt"
+    other.write_bytes(a.read_bytes())
+    again = CliRunner().invoke(main, ["ingest", str(other), "--db", db, "--no-progress"])
+    assert f"(0 processed, 0 unchanged, 1 duplicate of {a}, 0 failed)" in again.output
+
+
+def test_errors_go_through_the_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal an error is printed above the bar, on its own line, never glued to
+    the bar's ETA (the bar's own error path)."""
+    import pty
+    import re
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in CORPUS_FILES[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "binary.txt").write_bytes(b"abc\x00\x01")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "bulletin-nlp"), "ingest", str(folder),
+         "--db", str(tmp_path / "t.db"), "--no-model"],
+        stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "COLUMNS": "120"},
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the process closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    pieces = [p.strip() for p in re.split(r"[\r\n]", text) if p.strip()]
+    errors = [p for p in pieces if "binary.txt" in p]
+    assert errors and all(p.startswith("error: ") for p in errors), errors
+    assert any("docs/s" in p for p in pieces)  # the bar was there
+    assert proc.returncode == 1

@@ -57,12 +57,18 @@ def test_injected_problems_are_found(bad: Store) -> None:
     assert sorted(findings) == ["breakdown_sum", "conflict", "growth_mismatch", "share_mismatch"]
     parts = findings["breakdown_sum"]
     assert [f.quantity_text for f in parts.facts] == ["5629人", "4700人", "819人", "18人"]
-    assert "add up to 5,537 人" in parts.message and "short by 92" in parts.message
+    assert "add up to 5,537 人" in parts.message_en and "short by 92" in parts.message_en
+    assert parts.message == (
+        "总数之后列出的分项合计 5,537 人（助理社会工作者 4,700 + 社会工作者 819 + "
+        "高级社会工作者 18），与所述总数 5629人 不符（少 92）。"
+    )
     share = findings["share_mismatch"]
     assert [f.quantity_text for f in share.facts] == ["40%", "500人", "2000人"]
-    assert share.message.endswith("500人 of 2000人 is 25.0%.")
+    assert share.message_en.endswith("500人 of 2000人 is 25.0%.")
+    assert share.message == "所述占比 40% 与旁边的数字不符：500人 占 2000人 的 25.0%。"
     growth = findings["growth_mismatch"]
-    assert "from 1000人 to 1200人 is +20.0%" in growth.message
+    assert "from 1000人 to 1200人 is +20.0%" in growth.message_en
+    assert "从 1000人 到 1200人 为 +20.0%" in growth.message
     conflict = findings["conflict"]
     assert [(f.doc, f.quantity_text, f.value) for f in conflict.facts] == [
         ("a.txt", "25271人", 25271.0),
@@ -83,7 +89,8 @@ def test_parts_over_the_total(tmp_path: Path) -> None:
     text = "2023年，武汉市共通过5629人，其中，助理社会工作者5000人，社会工作者819人。\n"
     findings = check(build(tmp_path, {"a.txt": text}), TODAY)
     assert [f.kind for f in findings] == ["breakdown_sum"]
-    assert "more than the stated total 5629人" in findings[0].message
+    assert "more than the stated total 5629人" in findings[0].message_en
+    assert "超过所述总数 5629人" in findings[0].message
 
 
 def test_rejected_fact_is_left_out(bad: Store) -> None:
@@ -181,7 +188,8 @@ def row(**fields: Any) -> dict[str, Any]:
 def test_implausible(fields: dict[str, Any], problem: str) -> None:
     findings = check_rows([row(**fields)], TODAY)
     assert [f.kind for f in findings] == ["implausible"]
-    assert problem in findings[0].message
+    assert problem in findings[0].message_en
+    assert findings[0].message.startswith("数值不合理（")
 
 
 @pytest.mark.parametrize(
@@ -204,7 +212,8 @@ def test_target_past_deadline_without_actual() -> None:
     assert [(f.kind, f.severity, [x.id for x in f.facts]) for f in findings] == [
         ("target_unreported", "warning", ["t1"])
     ]
-    assert "The 2025 target" in findings[0].message
+    assert "The 2025 target" in findings[0].message_en
+    assert "的 2025 年目标（500人）已过期限" in findings[0].message
     reported = row(id="a2", year=2025, value=520.0, quantity_text="520人", article_id="a9")
     assert check_rows([target, older, reported], TODAY) == []
     assert check_rows([target], date(2025, 6, 1)) == []  # deadline year not over yet
@@ -257,3 +266,86 @@ def test_cli_check(bad: Store, tmp_path: Path) -> None:
     assert ok.exit_code == 0 and ok.output == "0 findings\n"
     missing = runner.invoke(main, ["check", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 1 and "no such database" in missing.output
+
+
+def test_a_conflict_is_one_finding_with_each_value_once(tmp_path: Path) -> None:
+    """Copies of one article are compared once: 3 bulletins say 25271, 2 say 2.6万; copies
+    with two figures of one key (a total and its breakdown) are no conflict."""
+    files = {f"a{i}.txt": f"第{i}期\n{GOOD_A}" for i in range(3)}  # distinct: not duplicates
+    files.update({f"b{i}.txt": f"第{i}期\n{BAD_B}" for i in range(2)})
+    store = build(tmp_path, files)
+    findings = [f for f in check(store, TODAY) if f.kind == "conflict"]
+    assert len(findings) == 1
+    conflict = findings[0]
+    assert conflict.message == (
+        "浙江省台州市 2023年 持证社会工作者人数：不同文章给出的数字不一致，超出四舍五入的范围："
+        "25271人（3 份简报）；2.6万人 (26,000 人)（2 份简报）。"
+    )
+    assert conflict.message_en.endswith(
+        "more than rounding allows: 25271人 (3 bulletins); 2.6万人 (26,000 人) (2 bulletins)."
+    )
+    assert (conflict.metric, conflict.place, conflict.year) == ("certified_social_workers", "331000", 2023)
+    assert len(conflict.facts) == 5 and conflict.docs == ["a0.txt", "a1.txt", "a2.txt", "b0.txt", "b1.txt"]
+    # the same article in every copy: no conflict at all
+    same = build(tmp_path, {f"c{i}.txt": f"第{i}期\n{BAD_A}" for i in range(3)}, name="copies")
+    assert "conflict" not in {f.kind for f in check(same, TODAY)}
+
+
+def test_same_article_figures_repeated_elsewhere_are_no_conflict() -> None:
+    a = row(id="x1", value=34.0, quantity_text="34家", unit="家", metric="community_social_orgs")
+    b = row(id="x2", value=110.0, quantity_text="110家", unit="家", metric="community_social_orgs")
+    copy = [{**a, "id": "y1", "article_id": "a2"}, {**b, "id": "y2", "article_id": "a2"}]
+    assert check_rows([a, b, *copy], TODAY) == []  # each article gives both figures
+    one = {**a, "id": "z1", "article_id": "a3"}
+    assert check_rows([a, b, one], TODAY) == []  # 34 is one of the first article's
+
+
+def test_ingest_stores_the_findings(bad: Store) -> None:
+    """An ingest stores what check finds (in Chinese and English), with the facts."""
+    findings = check(bad)
+    stored = list(bad.db.query("select * from check_findings order by id"))
+    assert [r["id"] for r in stored] == sorted(f.id for f in findings)
+    conflict = next(r for r in stored if r["kind"] == "conflict")
+    assert conflict["message"].startswith("浙江省台州市 2023年 持证社会工作者人数")
+    assert conflict["message_en"].startswith("Different articles give different")
+    assert (conflict["facts"], conflict["docs"], conflict["severity"]) == (2, 2, "error")
+    assert json.loads(conflict["doc_names"]) == ["a.txt", "b.txt"]
+    facts = {r["fact_id"] for r in bad.db.query(
+        "select fact_id from check_finding_facts where finding_id = ?", [conflict["id"]]
+    )}
+    assert facts == set(json.loads(conflict["fact_ids"]))
+    runs = list(bad.db.query("select * from check_runs"))
+    assert [(r["trigger"], r["findings"]) for r in runs] == [("ingest", len(findings))]
+    assert runs[0]["ingest_run"] == next(bad.db.query("select max(id) as i from runs"))["i"]
+
+
+def test_cli_check_stores_findings_only_when_they_changed(bad: Store, tmp_path: Path) -> None:
+    runner = CliRunner()
+    path = Path(bad.path)
+    conflict = next(f for f in check(bad, TODAY) if f.kind == "conflict")
+    before = path.read_bytes()
+    first = runner.invoke(main, ["check", "--db", bad.path])
+    assert first.exit_code == 0 and path.read_bytes() == before  # same findings: no write
+    assert "error: [conflict] 浙江省台州市 2023年 持证社会工作者人数" in first.output
+    english = runner.invoke(main, ["check", "--db", bad.path, "--lang", "en"])
+    assert "error: [conflict] Different articles give different" in english.output
+    decide(bad, conflict.facts[1].id, "rejected", reviewer="t")
+    runner.invoke(main, ["check", "--db", bad.path, "--no-store"])
+    assert {r["kind"] for r in bad.db.query("select kind from check_findings")} >= {"conflict"}
+    result = runner.invoke(main, ["check", "--db", bad.path])
+    assert result.exit_code == 0, result.output
+    kinds = {r["kind"] for r in Store.open(bad.path).db.query("select kind from check_findings")}
+    assert "conflict" not in kinds and "breakdown_sum" in kinds
+    runs = [r["trigger"] for r in Store.open(bad.path).db.query("select * from check_runs order by id")]
+    assert runs == ["ingest", "check"]
+
+
+def test_cli_check_folds_the_facts_of_a_large_finding(tmp_path: Path) -> None:
+    files = {f"a{i}.txt": f"第{i}期\n{GOOD_A}" for i in range(7)}
+    files["b.txt"] = BAD_B
+    store = build(tmp_path, files)
+    result = CliRunner().invoke(main, ["check", "--db", store.path, "--today", "2026-11-23"])
+    lines = result.output.splitlines()
+    assert lines[0].startswith("error: [conflict] ") and "25271人（7 份简报）" in lines[0]
+    assert lines[6] == "    ... and 3 more facts (--json lists them all)"
+    assert max(len(line) for line in lines) < 300

@@ -26,7 +26,8 @@ FILTERS = [
     ["--metric", "certified_social_workers", "--year", "2021-2023"],
     ["--modality", "target"],
     ["--place", "贵州省", "--limit", "3"],
-    ["--metric", "no_such_metric"],
+    ["--metric", "持证社会工作者人数", "--status", "all"],  # a label, as the id
+    ["--status", "rejected"],  # none rejected: no rows
 ]
 
 
@@ -94,7 +95,7 @@ def test_stdout_export_equals_file_export(db: str, tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("filters", [[], ["--place", "浙江省"], ["--metric", "no_such_metric"]])
+@pytest.mark.parametrize("filters", [[], ["--place", "浙江省"], ["--status", "rejected"]])
 def test_parquet_equals_facts_json(db: str, tmp_path: Path, filters: list[str]) -> None:
     import pyarrow.parquet as pq
 
@@ -116,12 +117,32 @@ def test_parquet_equals_facts_json(db: str, tmp_path: Path, filters: list[str]) 
         ),
         (["--format", "csv", "--out", "-", "--year", "20x1"], "bad year filter '20x1'"),
         (["--format", "xml", "--out", "-"], "Invalid value for '--format'"),
+        (["--format", "csv", "--out", "-", "--metric", "no_such_metric"], "unknown metric"),
+        (["--format", "jsonl", "--out", "-", "--excel"], "--excel is for CSV"),
     ],
 )
 def test_export_errors(db: str, args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["export", "--db", db, *args])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_excel_csv_starts_with_a_utf8_bom(db: str, tmp_path: Path) -> None:
+    """Excel reads a CSV as UTF-8 only after a byte order mark (else 浙江省 is mojibake)."""
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    args = ["--format", "csv", "--place", "浙江省"]
+    _invoke("export", "--db", db, *args, "--out", str(plain))
+    out = _invoke("export", "--db", db, *args, "--excel", "--out", str(excel))
+    data = excel.read_bytes()
+    assert data[:3] == b"\xef\xbb\xbf" and data[3:] == plain.read_bytes()
+    assert data[3:].startswith(b"id,doc,metric,") and "浙江省".encode() in data
+    rows = data.count(b"\r\n") - 1
+    assert out == f"{excel}: {rows} facts\n"
+    assert excel.read_text(encoding="utf-8-sig").startswith("id,doc,metric,")
+    stdout = CliRunner().invoke(main, ["export", "--db", db, *args, "--excel", "--out", "-"])
+    assert stdout.exit_code == 0 and stdout.stdout_bytes == data
+    with excel.open(encoding="utf-8-sig", newline="") as fh:
+        assert [r["place_name"] for r in csv.DictReader(fh)][0].startswith("浙江省")
 
 
 def test_export_without_database(tmp_path: Path) -> None:

@@ -91,3 +91,23 @@ def test_charts_have_chinese_labels_in_a_cjk_font(executed: Any) -> None:
     labels = text.split("labels:")[1].split("\n")[0]
     assert "浙江省" in labels and "贵州省" in labels
     assert "font: NotoSansCJK" in text
+
+
+def test_the_notebook_shows_the_editors_decisions(executed: Any) -> None:
+    cell = next(c for c in executed.cells if "reviewed" in c.metadata.get("tags", []))
+    text = "".join(o.get("text", "") for o in _outputs(cell, "stream"))
+    assert "facts as reviewed; 0 corrected, 0 rejected (left out)" in text
+    html = "".join(o.data.get("text/html", "") for o in _outputs(cell, "display_data"))
+    assert "<th>original_value</th>" in html and "<th>review_note</th>" in html
+
+
+def test_jupyter_lab_comes_with_the_notebook_extra() -> None:
+    """docs/researchers.md says `jupyter lab notebooks/explore_facts.ipynb`: the extra
+    installs it."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    assert shutil.which("jupyter-lab", path=str(Path(sys.executable).parent))
+    doc = (ROOT / "docs" / "researchers.md").read_text(encoding="utf-8")
+    assert "jupyter lab notebooks/explore_facts.ipynb" in doc

@@ -62,10 +62,21 @@ def test_accept_reject_correct(corpus: Path, tmp_path: Path) -> None:
     first = decisions(store)[0]
     assert (first.reviewer, first.note, first.doc_name, first.quantity_text) == ("li", "checked", NAME, "35732人")
     # facts and exports show the status and use the corrected values
-    assert [r["quantity_text"] for r in store.facts(review="rejected")] == ["两名"]
-    exported = {r["id"]: r for r in fact_rows(store)}
+    assert [x["quantity_text"] for x in store.facts(status="rejected")] == ["两名"]
+    assert r["id"] not in {x["id"] for x in store.facts()}  # rejected: left out by default
+    assert r["id"] in {x["id"] for x in store.facts(status="all")}
+    assert {x["id"] for x in store.facts(status="accepted")} == {a["id"], c["id"]}
+    assert [x["id"] for x in store.facts(status="corrected")] == [c["id"]]
+    exported = {x["id"]: x for x in fact_rows(store)}
+    assert r["id"] not in exported
     assert exported[c["id"]]["value"] == 5630.0 and exported[c["id"]]["review_status"] == "corrected"
+    # the corrected fields keep their extracted values beside them; the metric was kept
+    assert {k: v for k, v in exported[c["id"]].items() if k.startswith("original_")} == {
+        "original_value": 5629.0, "original_metric": None, "original_place": "420100",
+        "original_place_name": "湖北省武汉市", "original_year": 2023,
+    }
     assert exported[a["id"]]["review_status"] == "accepted"
+    assert exported[a["id"]]["original_value"] is None and exported[a["id"]]["review_note"] == "checked"
     assert {r["quantity_text"] for r in store.facts(place="浙江省", year="2022")} == {"5629人"}
     # withdrawing a decision
     assert decide(store, c["id"], "unreviewed")["value"] == 5629.0
@@ -179,10 +190,36 @@ def test_cli_export_import_and_facts(corpus: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "d.jsonl"
     result = runner.invoke(main, ["review", "--db", a.path, "--export", str(out)])
-    assert result.exit_code == 0 and result.output == f"{out}: 1 decisions\n"
+    assert result.exit_code == 0 and result.output == f"{out}: 1 decision\n"
     b = fresh(corpus, tmp_path / "b.db")
     result = runner.invoke(main, ["review", "--db", b.path, "--import", str(out)])
     assert result.output == f"{out}: 1 applied, 0 re-attached, 0 waiting for their bulletin, 0 older than ours\n"
     shown = runner.invoke(main, ["facts", "--db", b.path, "--format", "json"])
+    assert fact["id"] not in {r["id"] for r in json.loads(shown.output)}  # left out
+    shown = runner.invoke(main, ["facts", "--db", b.path, "--format", "json", "--status", "all"])
     rows = {r["id"]: r for r in json.loads(shown.output)}
     assert rows[fact["id"]]["review_status"] == "rejected"
+
+
+def test_cli_facts_and_show_give_the_review(corpus: Path, tmp_path: Path) -> None:
+    """`facts` shows the corrected value with the extracted one, leaves the rejected fact
+    out unless --status asks; `show` prints status, note and extracted → corrected."""
+    store = fresh(corpus, tmp_path / "a.db")
+    kept, gone = fact_by_text(store, "25271人"), fact_by_text(store, "两名")
+    decide(store, kept["id"], "corrected", value="25300", note="见第2页", reviewer="li")
+    decide(store, gone["id"], "rejected", note="重复", reviewer="li")
+    runner = CliRunner()
+    table = runner.invoke(main, ["facts", "--db", store.path, "--place", "台州", "--year", "2023"])
+    assert table.exit_code == 0, table.output
+    row = next(line for line in table.output.splitlines() if kept["id"][:10] in line)
+    assert "25,300 人 (was 25,271 人)" in row and "corrected" in row
+    assert gone["id"][:10] not in table.output
+    rejected = runner.invoke(main, ["facts", "--db", store.path, "--status", "rejected"])
+    assert gone["id"][:10] in rejected.output and rejected.output.endswith("\n1 fact\n")
+    shown = runner.invoke(main, ["show", kept["id"][:8], "--db", store.path])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[1].startswith("review    corrected by li, ")
+    assert lines[2] == "note      见第2页"
+    assert lines[4] == "value     25,271 人 → 25,300 人 (corrected)   [exact]"
+    assert "review    rejected by li" in runner.invoke(main, ["show", gone["id"], "--db", store.path]).output

@@ -21,6 +21,7 @@ from bulletin_nlp import serve
 from bulletin_nlp.cli import main
 from bulletin_nlp.errors import BulletinError
 from bulletin_nlp.ingest import ingest
+from bulletin_nlp.review import decide
 from bulletin_nlp.store import Store
 
 from .conftest import CORPUS, SAMPLES
@@ -110,7 +111,10 @@ def test_metadata_describes_tables_in_chinese_and_english(store: Store) -> None:
         assert any(ch.isascii() and ch.isalpha() for ch in description), name
     columns = tables["facts_browse"]["columns"]
     assert columns["evidence_text"] == "原文证据 / Evidence text from the source"
-    assert columns["review_status"] == "审核状态 / Review status"  # every database has `reviews`
+    assert columns["review_status"].startswith("审核状态") and columns["review_status"].endswith(
+        "/ Review status"
+    )
+    assert columns["original_value"] == "更正前的抽取数值 / Extracted value a correction replaced"
 
 
 def test_metadata_facets_labels_and_queries(store: Store) -> None:
@@ -126,28 +130,75 @@ def test_metadata_facets_labels_and_queries(store: Store) -> None:
     assert db["tables"]["places"]["label_column"] == "full_name"
     assert db["tables"]["sentences"]["label_column"] == "text"
     assert set(db["queries"]) == {
+        "metric_time_series",
         "figures_by_province",
         "place_figures",
         "targets_vs_actuals",
+        "findings",
+        "rejected_facts",
         "initiatives_by_place",
         "search_sentences",
-    }  # no findings table, so no check_findings
+    }
+    assert all(q["hide_sql"] for q in db["queries"].values())  # SQL hidden on every query
+    chart = db["queries"]["metric_time_series"]["description_html"]
+    assert "/bulletins/metric_time_series?metric=social_organizations&amp;place=" in chart
+    assert "#g.mark=line&amp;g.x_column=year" in chart
 
 
-def test_review_status_facet_and_findings_query_when_present(tmp_path: Path) -> None:
+def test_facts_browse_is_the_facts_as_reviewed_and_stays_current(tmp_path: Path) -> None:
+    """Rejected facts are left out, corrections shown with the extracted value; decisions
+    taken while Datasette runs reach facts_browse and the canned queries at once."""
     path = tmp_path / "reviewed.db"
     assert not ingest([CORPUS / "001_2334c34440bd53e7.txt"], path).failed
     s = Store.open_existing(path, write=True)
-    fact_id = _one(s, "select id from facts order by id limit 1")["id"]
-    s.db.execute("insert into reviews (fact_id, status) values (?, 'accepted')", [fact_id])
-    s.db.execute("create table findings (kind text, message text)")
-    s.db.conn.commit()
     serve.prepare(s)
-    row = _one(s, "select review_status from facts_browse where id = ?", [fact_id])
-    assert row["review_status"] == "accepted"
+    order = [(r["year"], r["place"]) for r in s.db.query("select year, place from facts_browse")]
+    assert order == sorted(order, key=lambda yp: (yp[0] is None, -(yp[0] or 0), yp[1] or ""))
+    taizhou = {r["quantity_text"]: r for r in s.facts(place="台州")}
+    kept, gone = taizhou["25271人"], taizhou["7473人"]
+    before = s.db.execute("select rowid from facts_browse where id = ?", [kept["id"]]).fetchone()
+    decide(s, kept["id"], "corrected", value="25300", note="见第2页", reviewer="t")
+    decide(s, gone["id"], "rejected", note="重复", reviewer="t")
+    row = _one(s, "select rowid, * from facts_browse where id = ?", [kept["id"]])
+    assert (row["value"], row["original_value"], row["review_status"], row["review_note"]) == (
+        25300.0, 25271.0, "corrected", "见第2页",
+    )
+    assert (row["rowid"],) == tuple(before)  # updated in place: the table keeps its order
+    assert s.db.execute("select count(*) from facts_browse where id = ?", [gone["id"]]).fetchone()[0] == 0
+    assert s.db["facts_browse"].count == s.db["facts"].count - 1
+    figures = serve.canned(s, "place_figures", place="台州")
+    assert gone["id"] not in {r["id"] for r in figures}
+    assert {r["id"]: r["original_value"] for r in figures}[kept["id"]] == 25271.0
+    assert [r["id"] for r in serve.canned(s, "rejected_facts")] == [gone["id"]]
+    decide(s, gone["id"], "unreviewed")  # undone: back in
+    assert s.db["facts_browse"].count == s.db["facts"].count
     db = serve.build_metadata(s)["databases"]["reviewed"]
     assert db["tables"]["facts_browse"]["facets"][-1] == "review_status"
-    assert db["queries"]["check_findings"]["sql"] == "select * from findings"
+
+
+def test_findings_are_stored_and_offered(store: Store) -> None:
+    """`make run` (an ingest) stores the findings; Datasette lists them, errors first."""
+    assert store.db["check_findings"].count > 0
+    rows = serve.canned(store, "findings")
+    assert len(rows) == store.db["check_findings"].count
+    assert rows[0]["trigger"] == "ingest" and all(r["message"] and r["message_en"] for r in rows)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in rows[0]["message"])
+    only = serve.canned(store, "findings", kind="target_unreported")
+    assert only and {r["kind"] for r in only} == {"target_unreported"}
+    linked = store.db.execute(
+        "select count(*) from check_finding_facts x join facts f on f.id = x.fact_id"
+    ).fetchone()[0]
+    assert linked == store.db["check_finding_facts"].count > 0
+
+
+def test_metric_time_series_feeds_a_chart(store: Store) -> None:
+    rows = serve.canned(store, "metric_time_series", metric="持证社会工作者人数", place="浙江省")
+    assert len(rows) > 1 and {r["year"] for r in rows} >= {2021, 2023}
+    assert all(r["place_name"].startswith("浙江省") for r in rows)
+    same = serve.canned(store, "metric_time_series", metric="certified_social_workers", place="浙江省")
+    assert same == rows  # id or label
+    everywhere = serve.canned(store, "metric_time_series", metric="certified_social_workers", place="")
+    assert len(everywhere) > len(rows)
 
 
 # -- canned queries -------------------------------------------------------------------
@@ -223,24 +274,6 @@ def test_unknown_canned_query_or_parameter(store: Store) -> None:
         serve.canned(store, "place_figures", city="台州")
 
 
-def test_review_status_column_of_facts(tmp_path: Path) -> None:
-    path = tmp_path / "column.db"
-    assert not ingest([CORPUS / "001_2334c34440bd53e7.txt"], path).failed
-    s = Store.open_existing(path, write=True)
-    s.db.execute("drop view facts_view")  # a database from before the reviews table
-    s.db.execute("drop table reviews")
-    s.db.execute("alter table facts add column review_status text")
-    s.db.execute("update facts set review_status = 'pending'")
-    s.db.conn.commit()
-    serve.prepare(s)
-    statuses = {r["review_status"] for r in s.db.query("select review_status from facts_browse")}
-    assert statuses == {"pending"}
-    assert (
-        "review_status"
-        in serve.build_metadata(s)["databases"]["column"]["tables"]["facts_browse"]["facets"]
-    )
-
-
 def test_busy_port_is_a_clean_error(store: Store) -> None:
     with socket.socket() as sock:
         sock.bind((serve.HOST, 0))
@@ -259,9 +292,17 @@ def test_cli_print_metadata(store: Store) -> None:
 
 
 def test_cli_serve_without_database(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+    """The arguments are checked before the port: a missing database is the error even
+    when the port is taken."""
+    with socket.socket() as sock:
+        sock.bind((serve.HOST, 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--db", str(tmp_path / "none.db"), "--port", str(port)]
+        )
     assert result.exit_code == 1
-    assert "none.db: no such database" in result.output
+    assert "none.db: no such database" in result.output and "not free" not in result.output
 
 
 # -- the live server ------------------------------------------------------------------
@@ -350,6 +391,35 @@ def test_live_default_facets_with_labels(server: tuple[str, Store]) -> None:
     assert province["330000"]["count"] == len(store.facts(place="浙江省"))
     filtered = json.loads(_get(base + "/facts_browse.json?_shape=objects&province=330000"))
     assert filtered["filtered_table_rows_count"] == province["330000"]["count"]
+
+
+@pytest.mark.parametrize("query", ["社工站", "五社联动", "持证社工", "社工 服务"])
+def test_live_search_box_finds_longer_words(server: tuple[str, Store], query: str) -> None:
+    base, store = server
+    url = base + "/sentences.json?_shape=objects&_size=max&_search=" + quote(query)
+    rows = json.loads(_get(url))["rows"]
+    expected = store.search(query, limit=1000)
+    assert rows and {r["id"] for r in rows} == {r["id"] for r in expected}
+    assert all(all(w in _compact(r["text"]) for w in query.split()) for r in rows)
+
+
+def test_live_findings_plugins_and_settings(server: tuple[str, Store]) -> None:
+    base, store = server
+    rows = json.loads(_get(base + "/findings.json?_shape=array&kind="))
+    assert len(rows) == store.db["check_findings"].count > 0
+    table = json.loads(_get(base + "/check_findings.json?_shape=objects"))  # the table itself
+    assert table["filtered_table_rows_count"] == len(rows) and "kind" in table["facet_results"]
+    page = _get(base + "/findings?kind=")
+    assert "核查发现" in page and "<textarea" not in page  # SQL hidden, behind a link
+    assert "_show_sql=1" in page
+    root = base.rsplit("/", 1)[0]
+    plugins = {p["name"] for p in json.loads(_get(root + "/-/plugins.json"))}
+    assert "datasette-vega" in plugins
+    assert "/-/static-plugins/datasette_vega/" in _get(base + "/metric_time_series?metric=x&place=")
+    assert "column-descriptions" in _get(root + "/bulletin-nlp-static/datasette.css")
+    browse = json.loads(_get(base + "/facts_browse.json?_shape=objects&_size=5"))["rows"]
+    years = [r["year"] for r in browse]
+    assert years == sorted(years, reverse=True)  # latest year first, not by hash id
 
 
 def test_live_two_character_search(server: tuple[str, Store]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -98,3 +99,66 @@ def test_not_a_database(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="bad.db: not a usable SQLite database"):
         Store.open(bad)
+
+
+@pytest.mark.parametrize("query", ["社工站", "五社联动", "持证社工"])
+def test_search_three_or_more_characters(db_path: Path, query: str) -> None:
+    """Words longer than a bigram are found (issue 18): the library and the CLI."""
+    from click.testing import CliRunner
+
+    from bulletin_nlp.cli import main
+
+    ingest([SAMPLES], db_path)
+    rows = Store.open(db_path).search(query, limit=500)
+    assert rows and all(query in "".join(r["text"].split()) for r in rows)
+    result = CliRunner().invoke(main, ["search", query, "--db", str(db_path), "--limit", "500"])
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("given", "metric"),
+    [
+        ("certified_social_workers", "certified_social_workers"),
+        ("持证社会工作者人数", "certified_social_workers"),  # the label
+        ("Certified_Social_Workers", "certified_social_workers"),
+        ("other", "other"),
+    ],
+)
+def test_metric_by_id_or_label(db_path: Path, given: str, metric: str) -> None:
+    ingest([SAMPLES], db_path)
+    store = Store.open(db_path)
+    assert store.resolve_metric(given) == metric
+    assert {r["metric"] for r in store.facts(metric=given)} == {metric}
+
+
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [
+        ("certified_socal_workers", "did you mean certified_social_workers (持证社会工作者人数)?"),
+        ("持证社会工作者", "did you mean certified_social_workers (持证社会工作者人数)?"),
+        ("火星人口", "."),
+    ],
+)
+def test_unknown_metric_is_refused_with_the_valid_ids(db_path: Path, given: str, hint: str) -> None:
+    ingest([SAMPLES], db_path)
+    with pytest.raises(StoreError) as err:
+        Store.open(db_path).facts(metric=given)
+    message = str(err.value)
+    assert message.startswith(f"unknown metric {given!r}{': ' if hint != '.' else ''}")
+    assert hint in message
+    assert "Give an id or its label: beneficiaries, certified_social_workers," in message
+
+
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        ("2023-2021", "the range runs backwards (2023 comes after 2021; use 2021-2023)"),
+        ("2023-21", "use YYYY or YYYY-YYYY"),
+        ("23", "use YYYY or YYYY-YYYY"),
+    ],
+)
+def test_bad_year_ranges_are_refused(db_path: Path, year: str, message: str) -> None:
+    ingest([SAMPLES], db_path)
+    with pytest.raises(StoreError, match=re.escape(message)):
+        Store.open(db_path).facts(year=year)

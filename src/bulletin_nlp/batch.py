@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from . import PIPELINE_VERSION
 from .errors import BulletinError, InputError
 from .formats import format_of, read_bytes
-from .io import display_path, expand_paths
+from .io import display_path, expand_paths, terminal_line
 from .store import Store, StoreUnavailable
 from .versions import ruleset_version
 
@@ -92,6 +92,11 @@ class BatchStats:
     processed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    #: A file with the same bytes as another of this batch, or as a document stored
+    #: under another path: not stored again (path -> that other path).
+    duplicates: dict[str, str] = field(default_factory=dict)
+    #: Files of a folder that are of no format read here (``.xlsx``...): not read.
+    unsupported: list[str] = field(default_factory=list)
     chars: int = 0
     seconds: float = 0.0
     run_id: int = 0
@@ -323,7 +328,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.total = total
         self.done = 0
-        self.counts = {"processed": 0, "skipped": 0, "failed": 0}
+        self.counts = {"processed": 0, "skipped": 0, "duplicate": 0, "failed": 0}
         self.started = time.perf_counter()
         self.last_log = self.started
         self.live = self.stream.isatty() if live is None else live
@@ -359,12 +364,15 @@ class Progress:
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def advance(self, kind: str) -> None:
-        """Count one file as ``processed``, ``skipped`` or ``failed``."""
+        """Count one file as ``processed``, ``skipped``, ``duplicate`` or ``failed``."""
         self.done += 1
         self.counts[kind] += 1
         if self.bar is not None:
             c = self.counts
-            summary = f"{c['processed']} new, {c['skipped']} unchanged, {c['failed']} failed"
+            same = f", {c['duplicate']} duplicate" if c["duplicate"] else ""
+            summary = (
+                f"{c['processed']} new, {c['skipped']} unchanged{same}, {c['failed']} failed"
+            )
             self.bar.update(self.task, advance=1, rate=self.rate(), summary=summary)
             return
         now = time.perf_counter()
@@ -376,16 +384,17 @@ class Progress:
         rate = self.rate()
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         c = self.counts
+        same = f", {c['duplicate']} duplicate" if c["duplicate"] else ""
         print(
             f"ingest: {self.done}/{self.total} files ({c['processed']} extracted, "
-            f"{c['skipped']} unchanged, {c['failed']} failed), {rate:.1f} docs/s, "
+            f"{c['skipped']} unchanged{same}, {c['failed']} failed), {rate:.1f} docs/s, "
             f"ETA {_clock(left)}",
             file=self.stream,
             flush=True,
         )
 
     def error(self, line: str) -> None:
-        """One failure line, printed above the bar."""
+        """One failure line, printed above the bar (never over it), or as a plain line."""
         if self.bar is not None:
             self.bar.console.print(line, markup=False, highlight=False)
         else:
@@ -394,6 +403,35 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _counts(stats: BatchStats, more: int = 0) -> dict[str, int]:
+    """The ``runs`` columns counting files (``more``: documents about to be committed)."""
+    return {
+        "processed": len(stats.processed) + more,
+        "skipped": len(stats.skipped),
+        "duplicates": len(stats.duplicates),
+        "unsupported": len(stats.unsupported),
+        "failed": len(stats.failed),
+    }
+
+
+def _store_findings(store: Store, run_id: int, bar: Progress | None) -> None:
+    """Check the database after an ingest that stored something and keep the findings
+    (``check_findings``), so researchers and Datasette see them. A check that fails is
+    a warning: the documents are stored all the same."""
+    try:
+        from .check import check, store_findings
+
+        store_findings(store, check(store), trigger="ingest", ingest_run=run_id)
+    except StoreUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the ingest itself succeeded
+        line = f"warning: findings not stored ({type(exc).__name__}: {terminal_line(exc)})"
+        if bar is not None:
+            bar.error(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
 
 def _clock(seconds: float) -> str:
@@ -410,6 +448,7 @@ class _Task:
     data: bytes | None = None
     sha: str = ""
     error: str | None = None
+    same_as: str | None = None  # a duplicate: the path holding the same bytes
 
 
 def _tasks(
@@ -421,8 +460,9 @@ def _tasks(
     """Read and hash each file; a file stored with the same hash and versions is skipped
     (``data`` is None), one that cannot be read carries its error.
 
-    A file whose bytes equal a current document stored under another path is skipped
-    too: documents are keyed by content, so storing it again would replace the other.
+    A file whose bytes equal a current document stored under another path, or another
+    file of this batch, is a duplicate (``same_as``): documents are keyed by content, so
+    storing it again would only replace the other.
     """
     versions = (PIPELINE_VERSION, ruleset, model)
     by_sha = {v[0]: k for k, v in current.items() if v[1:] == versions}
@@ -434,9 +474,13 @@ def _tasks(
             yield _Task(name, error=str(exc))
             continue
         sha = hashlib.sha256(data).hexdigest()
-        if current.get(name) == (sha, *versions) or by_sha.get(sha, name) != name:
+        other = by_sha.get(sha, name)
+        if current.get(name) == (sha, *versions):
             yield _Task(name, sha=sha)
+        elif other != name:
+            yield _Task(name, sha=sha, same_as=other)
         else:
+            by_sha[sha] = name  # a later file with these bytes is its duplicate
             yield _Task(name, data, sha)
 
 
@@ -465,11 +509,16 @@ def run_batch(
     """
     check_issue_year(issue_year)
     unlisted: list[tuple[str, str]] = []  # folders that could not be listed
-    files = expand_paths(list(paths), on_error=lambda path, reason: unlisted.append((path, reason)))
+    unsupported: list[Path] = []
+    files = expand_paths(
+        list(paths),
+        on_error=lambda path, reason: unlisted.append((path, reason)),
+        unsupported=unsupported,
+    )
     store = Store.open(db_path)
     ruleset = ruleset_version()
     model = model_version()
-    stats = BatchStats()
+    stats = BatchStats(unsupported=[display_path(p) for p in unsupported])
     started = time.perf_counter()
     # Recorded until the executor starts (one worker may still move to a process).
     planned = f"dask {dask}" if dask else ("processes" if workers > 1 else "serial")
@@ -481,8 +530,8 @@ def run_batch(
         stats.failed[path] = reason
         if bar is not None:
             bar.advance("failed")
-            if on_error is None:
-                bar.error(f"error: {reason}")
+            if on_error is None:  # through the bar: above it, never printed over it
+                bar.error(f"error: {terminal_line(reason)}")
         if on_error is not None:
             on_error(path, reason)
 
@@ -500,7 +549,9 @@ def run_batch(
             )
             return
         try:
-            store.write_rows(outcome.rows)
+            # The run's counts are updated in the document's own transaction, so a
+            # killed run's row counts exactly what it committed.
+            store.write_rows(outcome.rows, run=(stats.run_id, _counts(stats, 1)))
         except StoreUnavailable:
             raise  # the database takes no more documents (disk full...): stop the run
         except BulletinError as exc:
@@ -541,6 +592,10 @@ def run_batch(
         for task in itertools.chain(_drain(head), tasks):
             if task.error is not None:
                 fail(task.path, task.error)
+            elif task.same_as is not None:
+                stats.duplicates[task.path] = task.same_as
+                if bar is not None:
+                    bar.advance("duplicate")
             elif task.data is None:
                 stats.skipped.append(task.path)
                 if bar is not None:
@@ -562,6 +617,8 @@ def run_batch(
                 pending = collect(executor, pending)
         while executor is not None and pending:
             pending = collect(executor, pending)
+        if stats.processed:
+            _store_findings(store, stats.run_id, bar)
         status = "failed" if stats.failed else "done"
     except StoreUnavailable as exc:
         status = "failed"
@@ -585,9 +642,7 @@ def run_batch(
                 status=status,
                 executor=executor.name if executor is not None else planned,
                 workers=executor.workers if executor is not None else workers,
-                processed=len(stats.processed),
-                skipped=len(stats.skipped),
-                failed=len(stats.failed),
+                **_counts(stats),
                 chars=stats.chars,
                 seconds=round(stats.seconds, 3),
                 failures=json.dumps(stats.failed, ensure_ascii=False),

@@ -118,7 +118,9 @@ class FindingFact(BaseModel):
 
 
 class Finding(BaseModel):
-    """One problem: what kind, how bad, a plain-language message and the facts."""
+    """One problem: what kind, how bad, a plain-language message in Chinese
+    (``message``) and in English (``message_en``), what it is about (metric, place,
+    year) and the facts involved."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -126,7 +128,17 @@ class Finding(BaseModel):
     kind: Kind
     severity: Literal["error", "warning"]
     message: str
+    message_en: str
+    metric: str | None = None
+    place: str | None = None
+    place_name: str | None = None
+    year: int | None = None
     facts: list[FindingFact]
+
+    @property
+    def docs(self) -> list[str]:
+        """The documents of the facts involved, each once, in order."""
+        return list(dict.fromkeys(f.doc for f in self.facts))
 
 
 @dataclass
@@ -259,16 +271,122 @@ def check_rows(rows: Iterable[dict[str, Any]], today: date | None = None) -> lis
     return findings
 
 
+# -- stored findings ----------------------------------------------------------------
+
+
+def _signature(findings: Iterable[Finding]) -> set[tuple[Any, ...]]:
+    return {
+        (f.id, f.severity, f.message, f.message_en, tuple(sorted(x.id for x in f.facts)))
+        for f in findings
+    }
+
+
+def stored_signature(store: Store) -> set[tuple[Any, ...]]:
+    """What the stored findings say (to tell whether a new check changed anything)."""
+    import json
+    import sqlite3
+
+    try:
+        rows = store.conn.execute(
+            "select id, severity, message, message_en, fact_ids from check_findings"
+        ).fetchall()
+    except sqlite3.Error:
+        return set()
+    return {(r[0], r[1], r[2], r[3], tuple(sorted(json.loads(r[4] or "[]")))) for r in rows}
+
+
+def findings_changed(store: Store, findings: list[Finding]) -> bool:
+    """Whether ``findings`` differ from those stored in the database."""
+    return _signature(findings) != stored_signature(store)
+
+
+def store_findings(
+    store: Store,
+    findings: list[Finding],
+    *,
+    trigger: str,
+    today: date | None = None,
+    ingest_run: int | None = None,
+    commit: bool = True,
+) -> int | None:
+    """Replace the stored findings (``check_findings`` and the facts of each in
+    ``check_finding_facts``) with ``findings``, recording the check in ``check_runs``
+    (``trigger``: ingest, check or review); return its id. When they are the ones stored
+    already, nothing is written and None is returned. With ``commit=False`` the change
+    stays in the open transaction, for the caller to commit."""
+    import json
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    if not findings_changed(store, findings):
+        return None
+    conn = store.conn
+    kinds = Counter(f.kind for f in findings)
+    cur = conn.execute(
+        "insert into check_runs (checked_at, trigger, ingest_run, today, findings, errors, "
+        "warnings, kinds) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            trigger,
+            ingest_run,
+            (today or date.today()).isoformat(),
+            len(findings),
+            sum(f.severity == "error" for f in findings),
+            sum(f.severity == "warning" for f in findings),
+            json.dumps(dict(sorted(kinds.items())), ensure_ascii=False),
+        ],
+    )
+    run_id = int(cur.lastrowid or 0)
+    conn.execute("delete from check_finding_facts")
+    conn.execute("delete from check_findings")
+    conn.executemany(
+        "insert or replace into check_findings (id, run_id, kind, severity, message, "
+        "message_en, metric, place, place_name, year, facts, docs, fact_ids, doc_names) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                f.id, run_id, f.kind, f.severity, f.message, f.message_en, f.metric, f.place,
+                f.place_name, f.year, len(f.facts), len(f.docs),
+                json.dumps([x.id for x in f.facts]),
+                json.dumps(f.docs, ensure_ascii=False),
+            )
+            for f in findings
+        ],
+    )
+    conn.executemany(
+        "insert or ignore into check_finding_facts (finding_id, fact_id, doc_id, "
+        "quantity_text, value, unit, evidence_text) values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (f.id, x.id, x.doc_id, x.quantity_text, x.value, x.unit, x.evidence_text)
+            for f in findings
+            for x in f.facts
+        ],
+    )
+    if commit:
+        conn.commit()
+    return run_id
+
+
 # -- the checks ----------------------------------------------------------------------
 
 
-def _finding(kind: Kind, severity: str, message: str, facts: list[_Fact]) -> Finding:
+def _finding(
+    kind: Kind, severity: str, message: tuple[str, str], facts: list[_Fact]
+) -> Finding:
+    """A finding over ``facts`` (the first one says what it is about), with its message
+    in Chinese and in English."""
     members = [FindingFact.model_validate({k: f.row.get(k) for k in FindingFact.model_fields}) for f in facts]
+    first = facts[0]
     return Finding(
         id=stable_id(kind, *sorted(f.id for f in members))[:12],
         kind=kind,
         severity=severity,  # type: ignore[arg-type]
-        message=message,
+        message=message[0],
+        message_en=message[1],
+        metric=first["metric"],
+        place=first["place"],
+        place_name=first["place_name"],
+        year=first["year"],
         facts=members,
     )
 
@@ -290,6 +408,12 @@ def _label(f: _Fact) -> str:
     metric = str(f["metric"])
     label = check_rules().labels.get(metric)
     return f"{metric} ({label})" if label else metric
+
+
+def _label_zh(f: _Fact) -> str:
+    """The metric's Chinese label (its id where the rules give none)."""
+    metric = str(f["metric"])
+    return check_rules().labels.get(metric) or metric
 
 
 def _by_sentence(facts: list[_Fact]) -> dict[Any, list[_Fact]]:
@@ -319,16 +443,23 @@ def _breakdowns(facts: list[_Fact]) -> list[Finding]:
             lo, hi = sum(p.lo for p in parts), sum(p.hi for p in parts)
             listed = " + ".join(f"{p['qualifier'] or ''} {_num(p.value)}".strip() for p in parts)
             unit = total["unit"] or ""
+            added = _num(sum(p.value for p in parts))
+            message: tuple[str, str]
             if lo > total.hi + _EPS * total.hi:
                 message = (
-                    f"The parts listed after the total add up to {_num(sum(p.value for p in parts))} "
-                    f"{unit} ({listed}), more than the stated total {_shown(total)}."
+                    f"总数之后列出的分项合计 {added} {unit}（{listed}），"
+                    f"超过所述总数 {_shown(total)}。",
+                    f"The parts listed after the total add up to {added} "
+                    f"{unit} ({listed}), more than the stated total {_shown(total)}.",
                 )
             elif len(parts) >= 2 and hi < total.lo - _EPS * total.lo:
+                short = _num(total.value - sum(p.value for p in parts))
                 message = (
-                    f"The parts listed after the total add up to {_num(sum(p.value for p in parts))} "
+                    f"总数之后列出的分项合计 {added} {unit}（{listed}），"
+                    f"与所述总数 {_shown(total)} 不符（少 {short}）。",
+                    f"The parts listed after the total add up to {added} "
                     f"{unit} ({listed}), not the stated total {_shown(total)} "
-                    f"(short by {_num(total.value - sum(p.value for p in parts))})."
+                    f"(short by {short}).",
                 )
             else:
                 continue
@@ -390,9 +521,11 @@ def _share(sentence: list[_Fact], i: int, rules: CheckRules) -> Finding | None:
     lo, hi = _ratio(part, total)
     if _overlap((lo * 100, hi * 100), (s.lo, s.hi)):
         return None
+    ratio = f"{part.value / total.value * 100:.1f}%"
     message = (
+        f"所述占比 {_shown(s)} 与旁边的数字不符：{_shown(part)} 占 {_shown(total)} 的 {ratio}。",
         f"The stated share {_shown(s)} does not match the figures beside it: "
-        f"{_shown(part)} of {_shown(total)} is {part.value / total.value * 100:.1f}%."
+        f"{_shown(part)} of {_shown(total)} is {ratio}.",
     )
     return _finding("share_mismatch", "error", message, [s, part, total])
 
@@ -419,9 +552,11 @@ def _growth(sentence: list[_Fact], i: int) -> Finding | None:
         if _overlap(change, rate) or _overlap((-change[1], -change[0]), rate):
             return None
     new, old = (a, b) if a.value >= b.value else (b, a)
+    actual = f"{(new.value / old.value - 1) * 100:+.1f}%"
     message = (
+        f"所述增长 {_shown(g)} 与旁边的数字不符：从 {_shown(old)} 到 {_shown(new)} 为 {actual}。",
         f"The stated growth {_shown(g)} does not match the figures beside it: from "
-        f"{_shown(old)} to {_shown(new)} is {(new.value / old.value - 1) * 100:+.1f}%."
+        f"{_shown(old)} to {_shown(new)} is {actual}.",
     )
     return _finding("growth_mismatch", "error", message, [g, a, b])
 
@@ -432,9 +567,27 @@ def _where(f: _Fact) -> str:
     return f"{place}, {f['year']}{qualifier}"
 
 
+def _where_zh(f: _Fact) -> str:
+    place = f["place_name"] or f["place"] or "?"
+    qualifier = f"（{f['qualifier']}）" if f["qualifier"] else ""
+    return f"{place} {f['year']}年{qualifier}"
+
+
+def _unmatched(a: list[_Fact], b: list[_Fact]) -> bool:
+    """Whether some figure of ``a`` agrees with no figure of ``b``."""
+    return any(not any(_overlap((x.lo, x.hi), (y.lo, y.hi)) for y in b) for x in a)
+
+
 def _conflicts(facts: list[_Fact]) -> list[Finding]:
-    """One metric, place, year, qualifier, modality and unit; values that disagree
-    beyond rounding in different articles."""
+    """One metric, place, year, qualifier, modality and unit; articles whose figures
+    disagree beyond rounding.
+
+    Figures of one article are never compared with each other (an article may give two
+    figures of one key for different things), so two articles conflict when each gives
+    a figure that agrees with none of the other's: copies of one article, or an article
+    that repeats one of another's figures, do not. One finding per key, however many
+    articles: its message gives each distinct value once, with how many bulletins say it.
+    """
     groups: dict[tuple[Any, ...], list[_Fact]] = defaultdict(list)
     for f in facts:
         if f["metric"] == "other" or f["place"] is None or f["year"] is None:
@@ -443,45 +596,87 @@ def _conflicts(facts: list[_Fact]) -> list[Finding]:
         groups[key].append(f)
     out = []
     for group in groups.values():
-        involved: dict[str, _Fact] = {}
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                where_a = (a["doc"], a["article_id"])
-                if where_a == (b["doc"], b["article_id"]):
-                    continue
-                if not _overlap((a.lo, a.hi), (b.lo, b.hi)):
-                    involved.setdefault(a["id"], a)
-                    involved.setdefault(b["id"], b)
+        articles: dict[tuple[Any, Any], list[_Fact]] = defaultdict(list)
+        for f in group:
+            articles[(f["doc"], f["article_id"])].append(f)
+        if len(articles) < 2:
+            continue
+        # Articles with the same figures (copies) are compared once.
+        kinds: dict[tuple[tuple[float, float], ...], list[tuple[Any, Any]]] = defaultdict(list)
+        for where, members in articles.items():
+            kinds[tuple(sorted({(f.lo, f.hi) for f in members}))].append(where)
+        signatures = list(kinds)
+        involved: set[tuple[Any, Any]] = set()
+        for i, sa in enumerate(signatures):
+            a = articles[kinds[sa][0]]
+            for sb in signatures[i + 1 :]:
+                b = articles[kinds[sb][0]]
+                if _unmatched(a, b) and _unmatched(b, a):
+                    involved.update(kinds[sa])
+                    involved.update(kinds[sb])
         if not involved:
             continue
-        shown = sorted(involved.values(), key=lambda f: (f["doc"], f["quantity_start"]))
-        values = "; ".join(f"{_shown(f)} in {f['doc']}" for f in shown)
-        first = shown[0]
-        what = "target" if first["modality"] == "target" else "figure"
-        message = (
-            f"Different articles give different {_label(first)} {what}s for "
-            f"{_where(first)}, more than rounding allows: {values}."
+        shown = sorted(
+            (f for where in involved for f in articles[where]),
+            key=lambda f: (f["doc"], f["quantity_start"]),
         )
-        out.append(_finding("conflict", "error", message, shown))
+        out.append(_finding("conflict", "error", _conflict_message(shown), shown))
     return out
+
+
+def _conflict_message(shown: list[_Fact]) -> tuple[str, str]:
+    """Each distinct value once, most-reported first, with how many bulletins give it."""
+    by_value: dict[float, list[_Fact]] = defaultdict(list)
+    for f in shown:
+        by_value[f.value].append(f)
+    ranked = sorted(
+        by_value.values(), key=lambda fs: (-len({f["doc"] for f in fs}), fs[0].value)
+    )
+    zh, en = [], []
+    for fs in ranked:
+        docs = len({f["doc"] for f in fs})
+        zh.append(f"{_shown(fs[0])}（{docs} 份简报）")
+        en.append(f"{_shown(fs[0])} ({docs} bulletin{'s' if docs != 1 else ''})")
+    first = shown[0]
+    target = first["modality"] == "target"
+    what_zh = "目标" if target else "数字"
+    what_en = "target" if target else "figure"
+    return (
+        f"{_where_zh(first)} {_label_zh(first)}：不同文章给出的{what_zh}不一致，"
+        f"超出四舍五入的范围：{'；'.join(zh)}。",
+        f"Different articles give different {_label(first)} {what_en}s for "
+        f"{_where(first)}, more than rounding allows: {'; '.join(en)}.",
+    )
 
 
 def _implausible(facts: list[_Fact], today: date) -> list[Finding]:
     rules = check_rules()
     out = []
     for f in facts:
-        problems = []
+        problems: list[tuple[str, str]] = []
         if f["metric"] in rules.share_metrics and _is_percent(f) and f.lo > 100:
-            problems.append(f"a share of {_shown(f)} is over 100%")
+            problems.append((f"占比 {_shown(f)} 超过100%", f"a share of {_shown(f)} is over 100%"))
         year = f["year"]
         if year is not None and year < FIRST_YEAR:
-            problems.append(f"the year {year} is before {FIRST_YEAR}")
+            problems.append(
+                (f"年份 {year} 早于 {FIRST_YEAR} 年", f"the year {year} is before {FIRST_YEAR}")
+            )
         if year is not None and year > today.year + YEARS_AHEAD:
-            problems.append(f"the year {year} is more than {YEARS_AHEAD} years ahead")
+            problems.append(
+                (
+                    f"年份 {year} 超出今后 {YEARS_AHEAD} 年",
+                    f"the year {year} is more than {YEARS_AHEAD} years ahead",
+                )
+            )
         if f["unit"] in rules.count_units and not float(f.value).is_integer():
-            problems.append(f"a count of {_shown(f)} has a fractional part")
+            problems.append(
+                (f"计数 {_shown(f)} 带有小数", f"a count of {_shown(f)} has a fractional part")
+            )
         if problems:
-            message = f"Implausible {_label(f)}: " + "; ".join(problems) + "."
+            message = (
+                f"数值不合理（{_label_zh(f)}）：" + "；".join(p[0] for p in problems) + "。",
+                f"Implausible {_label(f)}: " + "; ".join(p[1] for p in problems) + ".",
+            )
             out.append(_finding("implausible", "error", message, [f]))
     return out
 
@@ -504,10 +699,13 @@ def _targets(facts: list[_Fact], today: date) -> list[Finding]:
             continue
         first = group[0]
         shown = ", ".join(sorted({_shown(f) for f in group}))
+        where = first["place_name"] or place
         message = (
-            f"The {year} target for {_label(first)} in {first['place_name'] or place} "
+            f"{where} {_label_zh(first)} 的 {year} 年目标（{shown}）已过期限，数据库中没有"
+            f"该指标、该地点 {year} 年及以后的实际数字。",
+            f"The {year} target for {_label(first)} in {where} "
             f"({shown}) is past its deadline, and no actual figure for this metric and "
-            f"place from {year} or later has been reported."
+            f"place from {year} or later has been reported.",
         )
         out.append(_finding("target_unreported", "warning", message, group))
     return out

@@ -38,24 +38,45 @@ COLUMNS: dict[str, type] = {
     "evidence_start": int,
     "evidence_end": int,
     "review_status": str,  # unreviewed, accepted, corrected, rejected (values as corrected)
+    "review_note": str,
+    # The extracted value of each field a correction changed (empty where none did).
+    "original_value": float,
+    "original_metric": str,
+    "original_place": str,
+    "original_place_name": str,
+    "original_year": int,
 }
 FORMATS = ("csv", "jsonl", "parquet")
 
 
 def fact_rows(store: Store, **filters: Any) -> list[dict[str, Any]]:
-    """Facts matching the ``facts`` filters (metric, place, year, org, modality, limit)."""
+    """Facts as reviewed matching the ``facts`` filters (metric, place, year, org,
+    modality, status, limit): corrected values with the extracted ones beside them,
+    rejected facts left out unless ``status`` asks for them."""
     return [{k: row.get(k) for k in COLUMNS} for row in store.facts(**filters)]
 
 
-def export(store: Store, fmt: str, out: str | Path, **filters: Any) -> int:
-    """Write the matching facts to ``out`` ('-' is stdout) as ``fmt``; return how many."""
+#: The byte order mark that tells Excel a CSV file is UTF-8 (without it, Chinese text
+#: opens as mojibake in Excel on Windows).
+BOM = "\ufeff"
+
+
+def export(
+    store: Store, fmt: str, out: str | Path, *, excel: bool = False, **filters: Any
+) -> int:
+    """Write the matching facts to ``out`` ('-' is stdout) as ``fmt``; return how many.
+    ``excel``: CSV starts with a UTF-8 byte order mark, so Excel reads it as UTF-8."""
     if fmt not in FORMATS:
         raise BulletinError(f"unknown export format {fmt!r}: use {', '.join(FORMATS)}")
+    if excel and fmt != "csv":
+        raise BulletinError("--excel is for CSV: use --format csv")
     rows = fact_rows(store, **filters)
     if fmt == "parquet":
         write_parquet(rows, out)
         return len(rows)
     with _text_out(out) as fh:
+        if excel:
+            fh.write(BOM)
         (write_csv if fmt == "csv" else write_jsonl)(rows, fh)
     return len(rows)
 

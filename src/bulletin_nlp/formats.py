@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".pdf": "pdf",
+    ".docx": "docx",
 }
 
 _BOMS = (
@@ -162,10 +163,12 @@ def decode_source(data: bytes, path: str, fmt: str | None = None) -> Source:
         text, enc = html_text(data, path)
     elif fmt == "pdf":
         text, enc = pdf_text(data, path), "pdf"
+    elif fmt == "docx":
+        text, enc = docx_text(data, path), "docx"
     else:
         text, enc = decode_text(data, path)
     if not text.strip():
-        what = "no text" if fmt in ("html", "pdf") else "empty file"
+        what = "no text" if fmt in ("html", "pdf", "docx") else "empty file"
         raise InputError(f"{path}: {what}")
     return Source(text, enc, fmt)
 
@@ -493,3 +496,51 @@ def pdf_text(data: bytes, path: str = "<bytes>") -> str:
         # object graph...): the file is unreadable, not the program broken.
         raise InputError(f"{path}: unreadable PDF ({type(exc).__name__}: {exc})") from None
     return "\n\n".join(p.strip("\n") for p in pages) + "\n"
+
+
+# -- Word ---------------------------------------------------------------------------
+
+#: How much larger than the file a Word document may be once unpacked (a zip bomb is
+#: refused before it is inflated).
+DOCX_UNPACKED_FACTOR = 8
+
+
+def docx_text(data: bytes, path: str = "<bytes>") -> str:
+    """Text of a Word document (python-docx, the optional ``docx`` extra): paragraphs
+    and tables in document order, one paragraph per line (an empty paragraph is an
+    empty line), each table row as ``cell | cell |`` (a table pasted as text)."""
+    import zipfile
+
+    try:
+        import docx
+        from docx.table import Table
+    except ImportError:
+        raise InputError(
+            f"{path}: Word input needs the optional extra: pip install 'bulletin-nlp[docx]'"
+        ) from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(f"{path}: unreadable Word document (not a .docx: {exc})") from None
+    limit = max(len(data), 1 << 20) * DOCX_UNPACKED_FACTOR
+    if unpacked > limit:
+        raise InputError(
+            f"{path}: Word document too large once unpacked ({unpacked:,} bytes; "
+            f"at most {limit:,})"
+        )
+    lines: list[str] = []
+    try:
+        document = docx.Document(io.BytesIO(data))
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    cells = [" ".join(c.text.split()) for c in row.cells]
+                    lines.append(" | ".join(cells) + " |")
+            else:
+                lines.append(block.text)
+    except Exception as exc:  # noqa: BLE001 - a broken .docx trips its reader anywhere
+        raise InputError(
+            f"{path}: unreadable Word document ({type(exc).__name__}: {exc})"
+        ) from None
+    return "\n".join(lines) + "\n"

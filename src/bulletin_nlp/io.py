@@ -35,13 +35,17 @@ def read_text(path: str | Path) -> tuple[str, str]:
 
 
 def expand_paths(
-    paths: list[str | Path], on_error: Callable[[str, str], None] | None = None
+    paths: list[str | Path],
+    on_error: Callable[[str, str], None] | None = None,
+    unsupported: list[Path] | None = None,
 ) -> list[Path]:
     """Files named directly, plus bulletin files found (recursively) in named folders.
 
     An empty path is refused (``Path("")`` would mean the current folder). A folder that
     cannot be listed is reported through ``on_error(path, reason)``, or raised as an
-    :class:`InputError` without it: never skipped in silence.
+    :class:`InputError` without it: never skipped in silence. Files of a folder that are
+    of no format read here (``.xlsx``, a Word lock file ``~$a.docx``) are left out and,
+    given ``unsupported``, appended to it (hidden ones such as ``.DS_Store`` are not).
     """
     out: list[Path] = []
     for raw in paths:
@@ -63,8 +67,14 @@ def expand_paths(
         for folder, _dirs, names in os.walk(p, onerror=unreadable):
             for name in names:
                 f = Path(folder, name)
-                if f.suffix.lower() in SUFFIXES and f.is_file():
+                suffix = f.suffix.lower()
+                lock = name.startswith("~$") and suffix == ".docx"  # Word's lock file
+                readable = suffix in SUFFIXES and not lock
+                if readable and f.is_file():
                     found.append(f)
+                elif unsupported is not None and not readable and not name.startswith("."):
+                    if f.is_file():
+                        unsupported.append(f)
         out.extend(sorted(found))
     return out
 
@@ -104,6 +114,13 @@ def terminal_safe(text: object, *, newlines: bool = True) -> str:
     s = display_path(str(text)).replace("\r\n", "\n")
     s = _SURROGATE.sub(_escape, s)  # a lone surrogate cannot even be encoded
     return (_UNSAFE if newlines else _UNSAFE_IN_LINE).sub(_escape, s)
+
+
+def terminal_line(text: object) -> str:
+    """Untrusted text (a bulletin's words, a file name) fit for one terminal line: line
+    breaks as spaces, other control characters as escapes."""
+    flat = str("" if text is None else text).replace("\r\n", " ").replace("\n", " ")
+    return terminal_safe(flat, newlines=False)
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")

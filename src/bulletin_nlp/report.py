@@ -60,7 +60,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS)
+    env.globals.update(
+        TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS, FACTS_SHOWN=FACTS_SHOWN
+    )
     return env
 
 
@@ -196,19 +198,131 @@ def fact_item_view(row: dict[str, Any], labels: dict[str, str]) -> dict[str, Any
     return item
 
 
-def documents(store: Store, findings: list[Finding]) -> list[dict[str, Any]]:
-    """Every document with its counts of facts, unreviewed facts and findings."""
+def documents(
+    store: Store,
+    findings: list[Finding],
+    *,
+    metric: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every document with its counts of facts, reviewed and unreviewed facts and
+    findings; with ``metric`` or ``status``, counting only such facts."""
     per_doc: dict[str, int] = defaultdict(int)
     for finding in findings:
         for doc_id in {f.doc_id for f in finding.facts}:
             per_doc[doc_id] += 1
+    where, params = [], []
+    if metric:
+        where.append("v.metric = ?")
+        params.append(metric)
+    if status:
+        where.append("v.review_status = ?")
+        params.append(status)
+    condition = (" and " + " and ".join(where)) if where else ""
     rows = store.db.query(
         "select d.id, d.name, d.path, count(v.id) as facts, "
         "sum(v.review_status = 'unreviewed') as unreviewed "
         "from documents d left join facts f on f.doc_id = d.id "
-        "left join facts_view v on v.id = f.id group by d.id order by d.name"
+        f"left join facts_view v on v.id = f.id{condition} group by d.id order by d.name",
+        params,
     )
-    return [{**r, "unreviewed": r["unreviewed"] or 0, "findings": per_doc[r["id"]]} for r in rows]
+    out = []
+    for r in rows:
+        unreviewed = r["unreviewed"] or 0
+        out.append(
+            {**r, "unreviewed": unreviewed, "reviewed": r["facts"] - unreviewed,
+             "findings": per_doc[r["id"]]}
+        )
+    return out
+
+
+#: Findings listed on one page of the review index.
+FINDINGS_PER_PAGE = 50
+#: Facts of a finding listed before the rest are folded away.
+FACTS_SHOWN = 5
+
+
+def filter_findings(
+    findings: list[Finding],
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    doc: str | None = None,
+    metric: str | None = None,
+) -> list[Finding]:
+    """The findings of a kind, about a metric, in a bulletin, or with a fact of a review
+    status (each filter given)."""
+    out = []
+    for f in findings:
+        if kind and f.kind != kind:
+            continue
+        if metric and f.metric != metric and all(x.metric != metric for x in f.facts):
+            continue
+        if doc and all(x.doc_id != doc for x in f.facts):
+            continue
+        if status and all(x.review_status != status for x in f.facts):
+            continue
+        out.append(f)
+    return out
+
+
+def index_view(
+    store: Store, findings: list[Finding], filters: dict[str, str], page: int = 1
+) -> dict[str, Any]:
+    """The review index: bulletins with their progress, the findings, the filters (finding
+    kind, review status, bulletin, metric) with what each offers, and how much is left."""
+    kind = filters.get("kind") or None
+    status = filters.get("status") or None
+    doc = filters.get("doc") or None
+    metric = filters.get("metric") or None
+    all_docs = documents(store, findings)
+    docs = documents(store, findings, metric=metric, status=status)
+    if doc:
+        docs = [d for d in docs if d["id"] == doc]
+    if metric or status:
+        docs = [d for d in docs if d["facts"]]
+    chosen = filter_findings(findings, kind=kind, status=status, doc=doc, metric=metric)
+    if kind:
+        with_kind = {x.doc_id for f in chosen for x in f.facts}
+        docs = [d for d in docs if d["id"] in with_kind]
+    labels = dict(metric_choices())
+    present = [
+        r["metric"]
+        for r in store.db.query("select distinct metric from facts_view order by metric")
+    ]
+    kinds: dict[str, int] = defaultdict(int)
+    for f in findings:
+        kinds[f.kind] += 1
+    statuses = {
+        r["review_status"]: r["n"]
+        for r in store.db.query(
+            "select review_status, count(*) as n from facts_view group by review_status"
+        )
+    }
+    pages = max(1, -(-len(chosen) // FINDINGS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = chosen[(page - 1) * FINDINGS_PER_PAGE : page * FINDINGS_PER_PAGE]
+    total = sum(d["facts"] for d in docs)
+    left = sum(d["unreviewed"] for d in docs)
+    return {
+        "documents": docs,
+        "findings": shown,
+        "findings_total": len(chosen),
+        "findings_all": len(findings),
+        "page": page,
+        "pages": pages,
+        "filters": {"kind": kind or "", "status": status or "", "doc": doc or "",
+                    "metric": metric or ""},
+        "choices": {
+            "kind": sorted(kinds.items()),
+            "status": [(s, statuses.get(s, 0)) for s in STATUS_LABELS],
+            "doc": [(d["id"], d["name"]) for d in all_docs],
+            "metric": [(m, labels.get(m, m)) for m in present],
+        },
+        "facts_total": total,
+        "left": left,
+        "reviewed": total - left,
+    }
 
 
 def document_view(store: Store, doc_id: str, findings: list[Finding]) -> dict[str, Any]:
@@ -268,6 +382,7 @@ def document_view(store: Store, doc_id: str, findings: list[Finding]) -> dict[st
         "path": doc["path"],
         "sections": sections,
         "facts": facts,
+        "reviewed": sum(f["review_status"] != "unreviewed" for f in facts),
         "mention_counts": counts,
         "findings": [f for f in findings if any(x.doc_id == doc_id for x in f.facts)],
     }

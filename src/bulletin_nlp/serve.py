@@ -32,8 +32,6 @@ from .store import Store
 SPEC_FILE = Path(__file__).resolve().parent / "data" / "datasette.yaml"
 HOST = "127.0.0.1"
 DERIVED = ("places", "metrics", "facts_browse")
-# Column names another module may give a fact's review status, in order of preference.
-_STATUS_COLUMNS = ("status", "review_status", "decision", "verdict")
 
 
 class TableSpec(BaseModel):
@@ -48,7 +46,9 @@ class TableSpec(BaseModel):
 
 
 class QuerySpec(BaseModel):
-    """A canned query; ``requires`` names a table it needs (left out when missing)."""
+    """A canned query; ``requires`` names a table it needs (left out when missing);
+    ``chart`` is a datasette-vega setting (``mark=line&x_column=year...``) that a link in
+    its description opens the query with."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -56,6 +56,8 @@ class QuerySpec(BaseModel):
     description: str
     sql: str
     requires: str | None = None
+    chart: str | None = None
+    example: dict[str, str] = {}
 
 
 class ServeSpec(BaseModel):
@@ -82,11 +84,63 @@ def spec() -> ServeSpec:
 # -- derived tables -------------------------------------------------------------------
 
 
+#: The columns of ``facts_browse``: facts as reviewed, with foreign keys Datasette links.
+_BROWSE_COLUMNS = """
+    id text, doc_id text references documents(id), article_id text references articles(id),
+    sentence_id text references sentences(id), metric text references metrics(id),
+    subject text, value real, unit text, approx text,
+    place text references places(adcode), province text references places(adcode),
+    org text, year integer, modality text, qualifier text, review_status text,
+    review_note text, original_value real, original_metric text references metrics(id),
+    original_place text references places(adcode), original_year integer,
+    quantity_text text, evidence_text text, quantity_start integer, quantity_end integer,
+    evidence_start integer, evidence_end integer, rule_id text"""
+_BROWSE_NAMES = [line.strip().split()[0] for line in _BROWSE_COLUMNS.split(",") if line.strip()]
+# Facts as an editor left them: corrected values, rejected facts left out.
+_REVIEWED_VIEW = """create view facts_reviewed as
+select v.id, f.doc_id, f.article_id,
+    (select s.id from sentences s where s.doc_id = f.doc_id
+        and s.start <= f.quantity_start and f.quantity_start < s.end
+        order by s.start limit 1) as sentence_id,
+    v.metric, v.subject, v.value, v.unit, v.approx, v.place,
+    case when v.place is null or v.place = '100000' then v.place
+         else substr(v.place, 1, 2) || '0000' end as province,
+    v.org, v.year, v.modality, v.qualifier, v.review_status, v.review_note,
+    v.original_value, v.original_metric, v.original_place, v.original_year,
+    v.quantity_text, v.evidence_text, v.quantity_start, v.quantity_end,
+    v.evidence_start, v.evidence_end, v.rule_id
+from facts_view v join facts f on f.id = v.id
+where v.review_status != 'rejected'"""
+# Keep one fact's row of facts_browse as reviewed, in place (so the table keeps its order):
+# gone when rejected, updated when accepted or corrected, back when a rejection is undone.
+_REFRESH = """
+    delete from facts_browse where id = {fid}
+        and not exists (select 1 from facts_reviewed r where r.id = {fid});
+    update facts_browse set ({columns}) = (select {columns} from facts_reviewed r
+        where r.id = {fid}) where id = {fid};
+    insert into facts_browse ({all_columns}) select {all_columns} from facts_reviewed r
+        where r.id = {fid} and not exists (select 1 from facts_browse b where b.id = {fid});"""
+#: Triggers on ``reviews`` that keep ``facts_browse`` current while Datasette runs and an
+#: editor decides in the review page (or imports decisions).
+_TRIGGERS = {
+    "facts_browse_review_insert": ("after insert", ["new.fact_id"]),
+    "facts_browse_review_update": ("after update", ["old.fact_id", "new.fact_id"]),
+    "facts_browse_review_delete": ("after delete", ["old.fact_id"]),
+}
+
+
 def prepare(store: Store) -> None:
-    """(Re)build ``places``, ``metrics`` and ``facts_browse`` in one transaction."""
+    """(Re)build ``places``, ``metrics`` and ``facts_browse`` (the facts as reviewed:
+    corrected values, rejected facts left out, in order of year and place) in one
+    transaction, with the view and triggers on ``reviews`` that keep ``facts_browse``
+    current when an editor decides."""
     db = store.db
-    review = _review_status_sql(store)
+    names = ", ".join(_BROWSE_NAMES)
+    changing = ", ".join(n for n in _BROWSE_NAMES if n != "id")
     with db.atomic():  # readers never see half-built tables
+        for trigger in _TRIGGERS:
+            db.execute(f"drop trigger if exists [{trigger}]")
+        db.execute("drop view if exists facts_reviewed")
         for table in reversed(DERIVED):
             db.execute(f"drop table if exists [{table}]")
         db.execute(
@@ -96,39 +150,22 @@ def prepare(store: Store) -> None:
         db.conn.executemany("insert into places values (?, ?, ?, ?, ?)", _place_rows(store))
         db.execute("create table metrics (id text primary key, label text, unit text)")
         db.conn.executemany("insert into metrics values (?, ?, ?)", _metric_rows(store))
-        status_column = "review_status text," if review else ""
+        db.execute(_REVIEWED_VIEW)
+        # A rowid table: Datasette shows it in insertion order, latest year first, then
+        # by place (codes group each province), rather than by hash id.
+        db.execute(f"create table facts_browse ({_BROWSE_COLUMNS})")
         db.execute(
-            f"""create table facts_browse (
-                id text primary key,
-                doc_id text references documents(id),
-                article_id text references articles(id),
-                sentence_id text references sentences(id),
-                metric text references metrics(id),
-                subject text, value real, unit text, approx text,
-                place text references places(adcode),
-                province text references places(adcode),
-                org text, year integer, modality text, qualifier text, {status_column}
-                quantity_text text, evidence_text text,
-                quantity_start integer, quantity_end integer,
-                evidence_start integer, evidence_end integer, rule_id text)"""
+            f"insert into facts_browse ({names}) select {names} from facts_reviewed "
+            "order by year is null, year desc, place is null, place, doc_id, quantity_start"
         )
-        status_value = f"{review}," if review else ""
-        db.execute(
-            f"""insert into facts_browse
-            select f.id, f.doc_id, f.article_id,
-                (select s.id from sentences s where s.doc_id = f.doc_id
-                    and s.start <= f.quantity_start and f.quantity_start < s.end
-                    order by s.start limit 1),
-                f.metric, f.subject, f.value, f.unit, f.approx, f.place,
-                case when f.place is null or f.place = '100000' then f.place
-                     else substr(f.place, 1, 2) || '0000' end,
-                f.org, f.year, f.modality, f.qualifier, {status_value}
-                f.quantity_text, f.evidence_text, f.quantity_start, f.quantity_end,
-                f.evidence_start, f.evidence_end, f.rule_id
-            from facts f order by f.doc_id, f.quantity_start"""
-        )
-        for column in ("metric", "place", "province", "year"):
+        db.execute("create unique index idx_facts_browse_id on facts_browse (id)")
+        for column in ("metric", "place", "province", "year", "review_status"):
             db.execute(f"create index idx_facts_browse_{column} on facts_browse ({column})")
+        for trigger, (when, ids) in _TRIGGERS.items():
+            body = "".join(
+                _REFRESH.format(fid=fid, columns=changing, all_columns=names) for fid in ids
+            )
+            db.execute(f"create trigger [{trigger}] {when} on reviews begin {body}\nend")
 
 
 def _place_rows(store: Store) -> list[tuple[str, str, str, str, str | None]]:
@@ -150,7 +187,7 @@ def _place_rows(store: Store) -> list[tuple[str, str, str, str, str | None]]:
             rows[r["adcode"]] = (r["adcode"], r["name"], r["name"], r["level"], parent)
     for r in store.db.query(
         "select place from facts where place is not null union select place from articles "
-        "where place is not null"
+        "where place is not null union select place from reviews where place is not null"
     ):
         rows.setdefault(r["place"], (r["place"], r["place"], r["place"], "unknown", None))
     return list(rows.values())
@@ -167,22 +204,6 @@ def _metric_rows(store: Store) -> list[tuple[str, str, str | None]]:
     return list(rows.values())
 
 
-def _review_status_sql(store: Store) -> str | None:
-    """An SQL expression giving fact ``f``'s review status, if the database records one:
-    the latest row of a ``reviews`` table, or a status column of ``facts``."""
-    db = store.db
-    if "reviews" in db.table_names():
-        columns = {c.name for c in db["reviews"].columns}
-        status = next((c for c in _STATUS_COLUMNS if c in columns), None)
-        if "fact_id" in columns and status:
-            return (
-                f"(select r.[{status}] from reviews r where r.fact_id = f.id "
-                "order by r.rowid desc limit 1)"
-            )
-    fact_columns = {c.name for c in db["facts"].columns}
-    return "f.review_status" if "review_status" in fact_columns else None
-
-
 # -- metadata -------------------------------------------------------------------------
 
 
@@ -191,11 +212,28 @@ def database_name(path: str | Path) -> str:
     return Path(path).stem
 
 
+#: Our stylesheet for Datasette's pages, served under this path.
+STATIC_MOUNT = "bulletin-nlp-static"
+STATIC_DIR = Path(__file__).resolve().parent / "data" / "datasette_static"
+
+
+def chart_url(db: str, name: str, query: QuerySpec) -> str:
+    """The address of a canned query opened as a datasette-vega chart."""
+    from urllib.parse import urlencode
+
+    fragment = "&".join(f"g.{part}" for part in (query.chart or "").split("&") if part)
+    return f"/{db}/{name}?{urlencode(query.example)}#{fragment}"
+
+
 def build_metadata(store: Store) -> dict[str, Any]:
     """Datasette metadata for ``store``: only tables, columns, facets and canned queries
-    that this database has (the review-status facet and the findings query are optional)."""
+    that this database has. Canned queries hide their SQL (``hide_sql``); one with a
+    ``chart`` links to itself drawn by datasette-vega."""
+    from html import escape
+
     s = spec()
     present = set(store.db.table_names()) | set(store.db.view_names())
+    db_name = database_name(store.path)
     tables: dict[str, Any] = {}
     for name, table in s.tables.items():
         if name not in present:
@@ -205,21 +243,30 @@ def build_metadata(store: Store) -> dict[str, Any]:
             "description": table.description,
             "columns": {c: d for c, d in table.columns.items() if c in columns},
         }
-        facets = [f for f in table.facets if f in columns]  # review_status is optional
+        facets = [f for f in table.facets if f in columns]
         if facets:
             entry["facets"] = facets
         if table.label_column in columns:
             entry["label_column"] = table.label_column
         tables[name] = entry
-    queries = {
-        name: {"title": q.title, "description": q.description, "sql": q.sql}
-        for name, q in s.queries.items()
-        if q.requires is None or q.requires in present
-    }
+    queries: dict[str, Any] = {}
+    for name, q in s.queries.items():
+        if q.requires is not None and q.requires not in present:
+            continue
+        queries[name] = {"title": q.title, "sql": q.sql, "hide_sql": True}
+        if q.chart:
+            link = escape(chart_url(db_name, name, q))
+            queries[name]["description_html"] = (
+                f"<p>{escape(q.description)}</p><p><a href=\"{link}\">图表 / open as a "
+                "chart</a> (datasette-vega; the chart settings are in the address).</p>"
+            )
+        else:
+            queries[name]["description"] = q.description
     return {
         "title": s.title,
         "description_html": s.description_html,
-        "databases": {database_name(store.path): {"tables": tables, "queries": queries}},
+        "extra_css_urls": [f"/{STATIC_MOUNT}/datasette.css"],
+        "databases": {db_name: {"tables": tables, "queries": queries}},
     }
 
 
@@ -364,15 +411,47 @@ def quiet_errors() -> None:
     pm.register(plugin, name=name)
 
 
+def bigram_search() -> None:
+    """Make Datasette's search box find words of any length in the bigram index.
+
+    Datasette quotes what is typed into the search box (``escape_fts``); our index
+    holds character bigrams, so ``"社工站"`` would match nothing. This plugin registers
+    an ``escape_fts`` that turns the query into its bigram phrase (``"社工 工站"``), the
+    same as ``bulletin-nlp search`` and :meth:`Store.search` use; it runs after
+    Datasette's own (``trylast``), so its function wins."""
+    import types
+
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    name = "bulletin_nlp_bigram_search"
+    if pm.get_plugin(name) is not None:
+        return
+
+    def escape_fts(query: str) -> str:
+        from .store import fts_query
+
+        return fts_query(str(query or "")) or '""'
+
+    def prepare_connection(conn: Any) -> None:
+        conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
+
+    plugin = types.ModuleType(name, "bulletin-nlp: search words of any length")
+    plugin.prepare_connection = hookimpl(trylast=True)(prepare_connection)  # type: ignore[attr-defined]
+    pm.register(plugin, name=name)
+
+
 def app(db_path: str | Path, port: int, metadata: dict[str, Any]) -> Any:
     """The Datasette ASGI app over ``db_path``, answering only for 127.0.0.1:``port``."""
     from datasette.app import Datasette
 
     quiet_errors()
+    bigram_search()
     ds = Datasette(
         [str(db_path)],
         metadata=metadata,
         settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000},
+        static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
     )
     return HostCheck(ds.app(), port)
 
@@ -380,13 +459,16 @@ def app(db_path: str | Path, port: int, metadata: dict[str, Any]) -> Any:
 def serve(
     db_path: str | Path, port: int = 8001, on_ready: Callable[[str], None] | None = None
 ) -> None:
-    """Prepare the database and serve it on 127.0.0.1 until interrupted."""
+    """Prepare the database and serve it on 127.0.0.1 until interrupted. The arguments
+    are checked first (Datasette installed, the database there and ours), then the port."""
     require_datasette()
-    _check_port(port)
     store = Store.open_existing(db_path, write=True)  # prepare() rebuilds derived tables
-    prepare(store)
-    metadata = build_metadata(store)
-    store.db.conn.close()
+    try:
+        prepare(store)
+        metadata = build_metadata(store)
+    finally:
+        store.db.conn.close()
+    _check_port(port)
 
     import uvicorn
 

@@ -1,8 +1,12 @@
 """The review web app (``bulletin-nlp review``): a Starlette app on 127.0.0.1.
 
-Pages: ``/`` lists the bulletins and every finding; ``/doc/{id}`` shows one bulletin
-with its highlighted text, its facts and the buttons that record decisions through
-``POST /api/facts/{id}/decision``; ``/api/decisions.jsonl`` downloads the decisions.
+Pages: ``/`` lists the bulletins with their progress and the findings, filtered by
+finding kind, review status, bulletin and metric (``?kind=&status=&doc=&metric=``), with
+what is left to review; ``/doc/{id}`` shows one bulletin with its highlighted text, its
+facts and the buttons (and keys) that record decisions through
+``POST /api/facts/{id}/decision``; ``/next-unreviewed`` goes to the next bulletin with a
+fact left to review; ``/api/decisions.jsonl`` downloads the decisions. Each decision
+also refreshes the stored findings (``check_findings``), so Datasette shows them.
 
 The server only listens on the loopback interface, answers only requests addressed to
 127.0.0.1 or localhost (so a web page elsewhere cannot reach it through DNS rebinding),
@@ -31,18 +35,26 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .check import check
+from .check import check, store_findings
 from .errors import BulletinError
 from .report import (
+    FINDINGS_PER_PAGE,
     STATIC,
     document_view,
     documents,
     environment,
     fact_item_view,
+    index_view,
     metric_choices,
     render,
 )
@@ -50,6 +62,8 @@ from .review import decide, default_reviewer, export_decisions, fact_view
 from .store import Store
 
 HOST = "127.0.0.1"
+#: The filters of the review index (query parameters).
+FILTERS = ("kind", "status", "doc", "metric")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 #: Largest request body taken (a decision is a few hundred bytes of JSON).
 MAX_BODY = 64 * 1024
@@ -99,21 +113,64 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
         return HTMLResponse(html, status_code=status)
 
     def index(request: Request) -> Response:
+        from urllib.parse import urlencode
+
+        filters = {k: request.query_params.get(k, "")[:200] for k in FILTERS}
+        try:
+            page_no = int(request.query_params.get("page", "1"))
+        except ValueError:
+            page_no = 1
         store = open_store()
         try:
             findings = check(store)
+            view = index_view(store, findings, filters, page_no)
+            kept = {k: v for k, v in view["filters"].items() if v}
+
+            def page_url(n: int) -> str:
+                return "/?" + urlencode({**kept, "page": n})
+
+            pager = {
+                "page": view["page"],
+                "pages": view["pages"],
+                "start": (view["page"] - 1) * FINDINGS_PER_PAGE + 1,
+                "prev": page_url(view["page"] - 1) if view["page"] > 1 else None,
+                "next": page_url(view["page"] + 1) if view["page"] < view["pages"] else None,
+            }
             html = render(
                 "index.html",
                 interactive=True,
                 inline=None,
                 db_name=db_file.name,
-                documents=documents(store, findings),
-                findings=findings,
+                view=view,
+                filtered=bool(kept),
+                pager=pager,
                 link=lambda fact_id, doc_id: f"/doc/{doc_id}#fig-{fact_id}",
             )
         finally:
             store.db.conn.close()
         return page(html)
+
+    def next_unreviewed(request: Request) -> Response:
+        """The next bulletin (after ``after``, in name order, wrapping round) with a fact
+        left to review, at its first such fact; the index when none is left."""
+        after = request.query_params.get("after", "")
+        store = open_store()
+        try:
+            docs = [d for d in documents(store, []) if d["unreviewed"]]
+            names = [d["id"] for d in documents(store, [])]
+            start = names.index(after) + 1 if after in names else 0
+            order = names[start:] + names[:start]
+            target = next((i for i in order if any(d["id"] == i for d in docs)), None)
+            if target is None:
+                return RedirectResponse("/?done=1", status_code=303)
+            first = store.conn.execute(
+                "select v.id from facts_view v join facts f on f.id = v.id where f.doc_id = ? "
+                "and v.review_status = 'unreviewed' order by v.quantity_start limit 1",
+                [target],
+            ).fetchone()
+        finally:
+            store.db.conn.close()
+        return RedirectResponse(f"/doc/{target}#fig-{first[0]}", status_code=303)
 
     def document(request: Request) -> Response:
         doc_id = request.path_params["doc_id"]
@@ -221,6 +278,7 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
 
     routes = [
         Route("/", index),
+        Route("/next-unreviewed", next_unreviewed),
         Route("/doc/{doc_id}", document),
         Route("/static/{path:path}", static),
         Route("/api/facts/{fact_id}/decision", post_decision, methods=["POST"]),
@@ -294,6 +352,9 @@ def _fact_html(store: Store, fact_id: str) -> str:
     labels = dict(metric_choices())
     item = fact_item_view(fact_view(store, fact_id), labels)
     findings = check(store)
+    # The decision may resolve a finding (or make one): keep the stored ones current, in
+    # the same transaction as the decision.
+    store_findings(store, findings, trigger="review", commit=False)
     item["findings"] = [f for f in findings if any(x.id == fact_id for x in f.facts)]
     macros = environment().get_template("_macros.html").module
     return str(macros.fact_item(item, True, metric_choices()))  # type: ignore[attr-defined]

@@ -27,7 +27,9 @@ if TYPE_CHECKING:  # read commands (facts, search) stay light: no pydantic impor
 
 # 2: batch columns, runs and reviews are part of every database at this version (1 had
 # them added on open), so an up-to-date database opens without checking its tables.
-SCHEMA_VERSION = 2
+# 3: ``facts_view`` keeps the extracted values of corrected fields (``original_*``); the
+# findings of `check` are stored (``check_runs``, ``check_findings``).
+SCHEMA_VERSION = 3
 #: Seconds a connection waits for another writer's lock before giving up
 #: (``$BULLETIN_NLP_DB_TIMEOUT``, default 30).
 DB_TIMEOUT_ENV = "BULLETIN_NLP_DB_TIMEOUT"
@@ -197,7 +199,9 @@ _REVIEWS_SQL = """create table if not exists reviews (
     year integer,
     note text, reviewer text, decided_at text, original text)"""
 # An editor's corrections (reviews) replace the extracted metric, value, place and year;
-# review_status is 'unreviewed' until someone decides.
+# the extracted value of each corrected field is kept beside it (``original_*``, null
+# where the editor kept the extracted value). review_status is 'unreviewed' until someone
+# decides.
 _FACTS_VIEW_SQL = """create view if not exists facts_view as
 select f.id, d.name as doc, a.headline, a.source,
        coalesce(r.metric, f.metric) as metric, f.subject,
@@ -209,13 +213,48 @@ select f.id, d.name as doc, a.headline, a.source,
        f.quantity_text, f.evidence_text,
        f.quantity_start, f.quantity_end, f.evidence_start, f.evidence_end,
        coalesce(r.status, 'unreviewed') as review_status, r.note as review_note,
-       r.reviewer, r.decided_at, f.rule_id, f.article_id
+       r.reviewer, r.decided_at,
+       case when r.status = 'corrected' and r.value is not null and r.value is not f.value
+            then f.value end as original_value,
+       case when r.status = 'corrected' and r.metric is not null and r.metric is not f.metric
+            then f.metric end as original_metric,
+       case when r.status = 'corrected' and r.place is not null and r.place is not f.place
+            then f.place end as original_place,
+       case when r.status = 'corrected' and r.year is not null and r.year is not f.year
+            then f.year end as original_year,
+       case when r.status = 'corrected' and r.place is not null and r.place is not f.place
+            then coalesce((select x.name from entities x where x.type = 'PLACE'
+                           and x.adcode = f.place and x.level != 'township'
+                           order by x.id limit 1),
+                          case when f.place = '100000' then '全国' end, f.place)
+            end as original_place_name,
+       f.rule_id, f.article_id
 from facts f join documents d on d.id = f.doc_id
 left join articles a on a.id = f.article_id
 left join reviews r on r.fact_id = f.id
 left join entities e on e.type = 'PLACE' and e.adcode = coalesce(r.place, f.place)
     and e.id = (select min(id) from entities x where x.type = 'PLACE'
                 and x.adcode = coalesce(r.place, f.place) and x.level != 'township')"""
+#: The column of ``facts_view`` that only the current schema has: a database whose view
+#: lacks it gets the view again.
+_FACTS_VIEW_NEWEST = "original_value"
+# The findings of `bulletin-nlp check` as last stored (by an ingest, by `check` when they
+# changed, by a review decision): one row per finding, the facts involved beside them.
+_CHECK_SQL = (
+    """create table if not exists check_runs (
+    id integer primary key, checked_at text, trigger text, ingest_run integer
+        references runs(id), today text, findings integer, errors integer,
+    warnings integer, kinds text)""",
+    """create table if not exists check_findings (
+    id text primary key, run_id integer references check_runs(id), kind text,
+    severity text, message text, message_en text, metric text, place text,
+    place_name text, year integer, facts integer, docs integer, fact_ids text,
+    doc_names text)""",
+    """create table if not exists check_finding_facts (
+    finding_id text references check_findings(id), fact_id text references facts(id),
+    doc_id text references documents(id), quantity_text text, value real, unit text,
+    evidence_text text, primary key (finding_id, fact_id))""",
+)
 _MENTIONS_VIEW_SQL = """create view if not exists mentions_view as
 select m.id, d.name as doc, m.type, m.text, m.norm, m.start, m.end,
        m.extractor, m.rule_id
@@ -352,8 +391,12 @@ class Store:
         if "reviews" not in names:
             self.conn.execute(_REVIEWS_SQL.replace("create table", "create temp table", 1))
         columns = [r[1] for r in self.conn.execute("pragma table_info(facts_view)")]
-        if "review_note" not in columns:
+        if _FACTS_VIEW_NEWEST not in columns:
             self.conn.execute(_FACTS_VIEW_SQL.replace("create view", "create temp view", 1))
+        for sql in _CHECK_SQL:
+            table = sql.split("exists ", 1)[1].split(" ", 1)[0]
+            if table not in names:
+                self.conn.execute(sql.replace("create table", "create temp table", 1))
         views = {r[0] for r in self.conn.execute("select name from sqlite_master where type = 'view'")}
         if "mentions_view" not in views:
             self.conn.execute(_MENTIONS_VIEW_SQL.replace("create view", "create temp view", 1))
@@ -530,6 +573,11 @@ class Store:
         for column in ("source_sha256", "format", "model_version"):
             if column not in have:
                 db.execute(f"alter table documents add column [{column}] text")
+        if "runs" in db.table_names():
+            run_columns = {c.name for c in db["runs"].columns}
+            for column in ("duplicates", "unsupported"):
+                if column not in run_columns:
+                    db.execute(f"alter table runs add column [{column}] integer")
         if "runs" not in db.table_names():
             db.table("runs").create(
                 {
@@ -545,6 +593,8 @@ class Store:
                     "processed": int,
                     "skipped": int,
                     "failed": int,
+                    "duplicates": int,  # same bytes as another file: not stored again
+                    "unsupported": int,  # files of a folder in no format read here
                     "chars": int,
                     "seconds": float,
                     "failures": str,  # JSON {path: reason}
@@ -557,12 +607,14 @@ class Store:
         ``facts_view`` showing it, added to older databases too."""
         self._create_reviews_table()
         columns = [r[1] for r in self.db.execute("pragma table_info(facts_view)")]
-        if "review_note" not in columns:
+        if _FACTS_VIEW_NEWEST not in columns:
             self.db.execute("drop view if exists facts_view")
             self._create_views()
 
     def _create_reviews_table(self) -> None:
         self.db.execute(_REVIEWS_SQL)
+        for sql in _CHECK_SQL:
+            self.db.execute(sql)
 
     # -- runs --------------------------------------------------------------------
 
@@ -574,8 +626,8 @@ class Store:
                 conn.execute("update runs set status = 'interrupted' where status = 'running'")
                 cur = conn.execute(
                     "insert into runs (started_at, status, pipeline_version, ruleset_version, "
-                    "executor, workers, files, processed, skipped, failed, chars) "
-                    "values (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0)",
+                    "executor, workers, files, processed, skipped, failed, duplicates, "
+                    "unsupported, chars) values (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0)",
                     [_now(), PIPELINE_VERSION, ruleset, executor, workers, files],
                 )
         except sqlite3.Error as exc:  # locked by another writer, read-only...
@@ -615,9 +667,16 @@ class Store:
             )
         }
 
-    def write_rows(self, rows: dict[str, list[dict[str, Any]]]) -> str:
+    def write_rows(
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        *,
+        run: tuple[int, dict[str, int]] | None = None,
+    ) -> str:
         """Store one document's rows (from :func:`document_rows`) in one transaction,
         replacing what its path held before (its mentions, facts, roles, sentences...).
+        ``run``: (run id, counts) to set on that ``runs`` row in the same transaction, so
+        a run killed at any moment counts exactly the documents it committed.
 
         Plain ``executemany`` inserts: the single writer of a batch must keep up with
         several extraction workers.
@@ -627,6 +686,12 @@ class Store:
         try:
             with self.conn:
                 self._replace(rows)
+                if run is not None:
+                    run_id, counts = run
+                    sets = ", ".join(f"[{k}] = ?" for k in counts)
+                    self.conn.execute(
+                        f"update runs set {sets} where id = ?", [*counts.values(), run_id]
+                    )
         except sqlite3.Error as exc:
             error = store_error(self.path, exc)
             if isinstance(error, StoreUnavailable):  # no document can be stored now
@@ -782,16 +847,18 @@ class Store:
         org: str | None = None,
         modality: str | None = None,
         limit: int | None = None,
-        review: str | None = None,
+        status: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Facts matching the filters; ``place`` includes every place below it; ``year``
-        is ``YYYY`` or ``YYYY-YYYY``; ``review`` is a review status (unreviewed, accepted,
-        corrected, rejected); ``limit``, if given, at least 1."""
+        """Facts as reviewed (corrected values, with the extracted ones in ``original_*``)
+        matching the filters; ``metric`` is an id or a label (an unknown one is refused,
+        with the valid ids); ``place`` includes every place below it; ``year`` is
+        ``YYYY`` or ``YYYY-YYYY``; ``status`` is one of :data:`STATUS_FILTERS` (default:
+        every fact but the rejected ones); ``limit``, if given, at least 1."""
         where: list[str] = []
         params: list[Any] = []
         if metric:
             where.append("metric = ?")
-            params.append(metric)
+            params.append(self.resolve_metric(metric))
         if place:
             prefix = place_prefix(self.resolve_place(place))
             where.append("place is not null and place like ?")
@@ -807,9 +874,7 @@ class Store:
         if modality:
             where.append("modality = ?")
             params.append(modality)
-        if review:
-            where.append("review_status = ?")
-            params.append(review)
+        where.extend(status_where(status))
         sql = "select * from facts_view"
         if where:
             sql += " where " + " and ".join(where)
@@ -817,6 +882,27 @@ class Store:
         if limit is not None:
             sql += f" limit {check_limit(limit)}"
         return self._query(sql, params)
+
+    def resolve_metric(self, metric: str) -> str:
+        """A metric id for an id or a label (``持证社会工作者人数`` →
+        ``certified_social_workers``); an unknown one is refused with the valid ids and
+        the closest match."""
+        text = metric.strip()
+        labels = metric_labels()
+        try:
+            stored = [r[0] for r in self.conn.execute("select distinct metric from facts")]
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
+        known = {**labels, **{m: labels.get(m, m) for m in stored if m}}
+        if text in known:
+            return text
+        by_label = {label: mid for mid, label in known.items()}
+        if text in by_label:
+            return by_label[text]
+        folded = {mid.lower(): mid for mid in known}
+        if text.lower() in folded:
+            return folded[text.lower()]
+        raise StoreError(unknown_metric(text, known))
 
     def _query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         """Rows as dicts; a database error becomes one :class:`StoreError` naming the file."""
@@ -859,18 +945,72 @@ class Store:
 
 
 _ADCODE_RE = re.compile(r"[0-9]{6}")
-_YEAR_RE = re.compile(r"\s*([0-9]{1,4})\s*(?:-\s*([0-9]{1,4})\s*)?")
+_YEAR_RE = re.compile(r"\s*([0-9]{4})\s*(?:-\s*([0-9]{4})\s*)?")
+
+#: What ``status`` (``--status``) may ask for: ``accepted`` is every fact an editor kept
+#: (accepted, or accepted with a correction), ``all`` includes the rejected ones. Without
+#: it, every fact but the rejected ones.
+STATUS_FILTERS = ("accepted", "corrected", "unreviewed", "rejected", "all")
+
+
+def status_where(status: str | None) -> list[str]:
+    """The SQL conditions on ``review_status`` for a ``status`` filter."""
+    if status is None:
+        return ["review_status != 'rejected'"]
+    if status not in STATUS_FILTERS:
+        raise StoreError(f"unknown review status {status!r}: use {', '.join(STATUS_FILTERS)}")
+    if status == "all":
+        return []
+    if status == "accepted":
+        return ["review_status in ('accepted', 'corrected')"]
+    return [f"review_status = '{status}'"]
+
+
+def metric_labels() -> dict[str, str]:
+    """Metric id → label from ``rules/metrics.yaml`` (read as plain YAML: a query command
+    loads neither the rule models nor their regexes), plus ``other``."""
+    import yaml
+
+    from .versions import rules_dir
+
+    try:
+        data = yaml.safe_load((rules_dir() / "metrics.yaml").read_text(encoding="utf-8"))
+        entries = data.get("entries", []) if isinstance(data, dict) else []
+        labels = {str(e["id"]): str(e.get("label", e["id"])) for e in entries if "id" in e}
+    except (OSError, yaml.YAMLError, TypeError, KeyError):
+        labels = {}
+    labels.setdefault("other", "其他（见 subject）")
+    return labels
+
+
+def unknown_metric(text: str, known: dict[str, str]) -> str:
+    """Why ``text`` names no metric: the closest id or label, and every valid id."""
+    import difflib
+
+    by_label = {label: mid for mid, label in known.items()}
+    close = difflib.get_close_matches(text.lower(), list(known), n=1, cutoff=0.6)
+    if not close:
+        near = difflib.get_close_matches(text, list(by_label), n=1, cutoff=0.4)
+        close = [by_label[near[0]]] if near else []
+    if not close:  # a part of a label (持证社工 in 持证社会工作者人数 is not, 持证 is)
+        close = [mid for label, mid in by_label.items() if text and text in label][:1]
+    hint = f": did you mean {close[0]} ({known[close[0]]})?" if close else "."
+    valid = ", ".join(sorted(known))
+    return f"unknown metric {text!r}{hint} Give an id or its label: {valid}"
 
 
 def year_range(year: str) -> tuple[int, int]:
     """``YYYY`` or ``YYYY-YYYY`` as (first, last), refusing a range that runs backwards."""
     found = _YEAR_RE.fullmatch(year)
     if not found:
-        raise StoreError(f"bad year filter {year!r}: use YYYY or YYYY-YYYY")
+        raise StoreError(f"bad year filter {year!r}: use YYYY or YYYY-YYYY (2021-2023)")
     y1 = int(found.group(1))
     y2 = int(found.group(2) or y1)
     if y1 > y2:
-        raise StoreError(f"bad year filter {year!r}: {y1} comes after {y2} (use {y2}-{y1})")
+        raise StoreError(
+            f"bad year filter {year!r}: the range runs backwards ({y1} comes after {y2}; "
+            f"use {y2}-{y1})"
+        )
     return y1, y2
 
 

@@ -37,8 +37,8 @@ FILTERS = {
     "search": lambda db, s: ["search", s, "--db", db, "--json"],
     "show": lambda db, s: ["show", s, "--db", db],
 }
-# A refusal is fine (an unknown place, a bad year, no such fact): it must be a message.
-REFUSALS = ("unknown place", "bad year filter", "no fact with id")
+# A refusal is fine (an unknown place or metric, a bad year, no such fact): it must be a message.
+REFUSALS = ("unknown place", "unknown metric", "bad year filter", "no fact with id")
 
 
 @pytest.mark.parametrize("hostile", INJECTIONS)

@@ -33,6 +33,12 @@ _ROW_RE = regex.compile(
     r"^\s*[^\s，。；：,;:]{1,30}\s{1,}[-+－]?\d[\d,，.]*\s*[^\s\d，。；,;]{0,4}"
     r"(?:[（(][^）)]{0,12}[）)])?\s*$"
 )
+# The same row as the normalizer keeps it: a label of no punctuation, then one figure with
+# at most a short unit, at the end of the line.
+_SQUEEZED_ROW_RE = regex.compile(
+    r"^[^\s，。；：,;:、！？|]{1,30}?(?<![\d.,，])[-+－]?\d[\d,，.]*[^\s\d，。；,;、|]{0,4}"
+    r"(?:[（(][^）)]{0,12}[）)])?$"
+)
 _CLOCK_RE = regex.compile(r"(?:[01]?\d|2[0-3])[:：][0-5]\d(?!\d)")
 # Every character fold_char may change; a line without any is kept as it is.
 _FOLDABLE_RE = regex.compile(
@@ -132,7 +138,9 @@ def _split_lines(raw: str) -> list[Line]:
         text, offsets = _squeeze(pos, kept)
         lead = len(kept) - len(kept.lstrip())
         indent = pos if text and (lead >= 2 or kept[:1] in ("\u3000", "\t")) else None
-        row = is_table_row(kept)
+        # Read from the kept text, spaces dropped, so that normalizing the output again
+        # takes the same decisions (idempotence).
+        row = "|" in text or _SQUEEZED_ROW_RE.match(text) is not None
         lines.append(Line(text, offsets, newline, _width(text), had_marker, indent, row))
         if newline is None:
             break
@@ -224,6 +232,25 @@ def _block_is_body(lines: list[Line], start: int, window: int = 0) -> bool:
     return any(c in (text[:window] if window else text) for c in "。，；")
 
 
+def _table_rows(lines: list[Line]) -> set[int]:
+    """Lines that are rows of a table: row-like next to another row-like line, or right
+    under a line ending in a colon (…如下：). A lone line ending in a figure is no table."""
+    filled = [i for i, ln in enumerate(lines) if ln.text]
+    rows: set[int] = set()
+    for k, i in enumerate(filled):
+        if not lines[i].row:
+            continue
+        prev = filled[k - 1] if k else None
+        nxt = filled[k + 1] if k + 1 < len(filled) else None
+        if (
+            (prev is not None and (lines[prev].row or lines[prev].text[-1] in "：:"))
+            or (nxt is not None and lines[nxt].row)
+            or "|" in lines[i].text
+        ):
+            rows.add(i)
+    return rows
+
+
 def _join_decisions(lines: list[Line]) -> list[bool]:
     """For each line, whether it continues the previous non-blank line (a wrap)."""
     # A line is "full" (so it likely wraps) when it reaches most of the typical width of
@@ -232,6 +259,7 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
     widths = sorted(ln.width for ln in lines if ln.text)
     full = 0.75 * widths[3 * len(widths) // 4] if widths else 0
     joins = [False] * len(lines)
+    table_rows = _table_rows(lines)
     prev_i: int | None = None
     para_text = ""
     blanks = 0
@@ -249,9 +277,9 @@ def _join_decisions(lines: list[Line]) -> list[bool]:
                 _opens_source(text)
                 or _opens_source(para_text)
                 or prev.had_marker
-                # Table rows: never a figure joined to the next row's label, nor a row to
-                # the line above it unless that line breaks off mid-clause (…，).
-                or (line.row and (prev.row or ptext[-1] not in "，、；,;"))
+                # Table rows: never a figure joined to the next row's label, nor the first
+                # row of a table to the line that introduces it.
+                or (i in table_rows and (prev_i in table_rows or ptext[-1] not in "，、；,;"))
                 or ptext.endswith("|")
                 or layout_cues()["news_opening"].match(text)
                 or layout_cues()["meta"].match(text)

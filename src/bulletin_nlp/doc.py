@@ -102,26 +102,41 @@ class Doc:
         sent = self.sentence_at(pos)
         if sent is not None:
             return sent.article
-        best = 0
-        for i, art in enumerate(self.articles):
-            if art.start <= pos:
-                best = i
-        return best
+        # The last index i with articles[i].start <= pos (articles need not be sorted):
+        # a bisect over the sorted starts, each carrying the highest index up to it.
+        arts = self.articles
+        key = (id(arts), len(arts), arts[0].start if arts else -1, arts[-1].start if arts else -1)
+        cached = self.__dict__.get("_article_starts")
+        if cached is None or cached[0] != key:
+            pairs = sorted((a.start, i) for i, a in enumerate(arts))
+            highest, best_so_far = [], 0
+            for _start, i in pairs:
+                best_so_far = max(best_so_far, i)
+                highest.append(best_so_far)
+            cached = (key, [s for s, _i in pairs], highest)
+            self.__dict__["_article_starts"] = cached
+        k = bisect_right(cached[1], pos) - 1
+        return cached[2][k] if k >= 0 else 0
 
     def sentence_at(self, pos: int) -> Sentence | None:
         """The sentence holding normalized offset ``pos``, if any."""
         # The start list is kept between calls (rebuilt when the sentences change): built
         # per call it made a one-line document of n sentences cost n² (issue 9).
-        last = self.sentences[-1].start if self.sentences else -1
-        key = (id(self.sentences), len(self.sentences), last)
+        sents = self.sentences
         cached = self.__dict__.get("_sentence_starts")
-        if cached is None or cached[0] != key:
-            cached = (key, [s.start for s in self.sentences])
+        if (
+            cached is None
+            or cached[0] is not sents
+            or len(cached[1]) != len(sents)
+            or (sents and cached[1][-1] != sents[-1].start)
+        ):
+            cached = (sents, [s.start for s in sents])
             self.__dict__["_sentence_starts"] = cached
-        starts = cached[1]
-        i = bisect_right(starts, pos) - 1
-        if i >= 0 and self.sentences[i].start <= pos < self.sentences[i].end:
-            return self.sentences[i]
+        i = bisect_right(cached[1], pos) - 1
+        if i >= 0:
+            sent = sents[i]
+            if sent.start <= pos < sent.end:
+                return sent
         return None
 
     @cached_property

@@ -73,6 +73,11 @@ def word_freq(word: str) -> int:
     return int(get_tokenizer().FREQ.get(word) or 0)
 
 
+def word_tag(word: str) -> str:
+    """The part-of-speech tag jieba's dictionary gives ``word`` ("" if it lists none)."""
+    return str(_get_pos_tokenizer().word_tag_tab.get(word) or "")
+
+
 def _route(tok: Any, run: str) -> list[tuple[int, int]]:
     """The dictionary words of ``run`` on jieba's most probable path, as (start, end).
 

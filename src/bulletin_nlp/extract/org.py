@@ -24,6 +24,8 @@ Four sources of candidates, all in ``doc.norm`` offsets:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -48,6 +50,7 @@ from ..resolve_org import (
 )
 from ..segment import PosTokens, word_freq
 from ..spans import Hit
+from ._org_refs import WORK, Cand, resolve_references
 from .place import _matches as gazetteer_matches
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
@@ -66,28 +69,10 @@ _COMMON_FREQ = 1000
 _KNOWN_NAME_FREQ = 10
 # jieba tags of proper names and unknown words (a station or platform needs one to be named).
 _PROPER_POS = frozenset({"nr", "nrfg", "nrt", "nz", "nt", "x", "eng", "j"})
-
-
-@dataclass
-class Cand:
-    """An ORG candidate: span, canonical name (None until resolved) and how it was found."""
-
-    start: int
-    end: int
-    text: str
-    group: str
-    how: str  # lexicon, place, org, nation, name, sub, deictic, source, alias, bare, short
-    canonical: str | None
-    rule_id: str
-    suffix: Suffix | None = None
-    parent: str | None = None  # canonical of the parent organization (org-anchored)
-    body: str = ""  # the text after the anchor (sub-body of a parent)
-    wide_start: int | None = None  # start if a conjunction is read as part of the name
-    level: str | None = None  # deictic: the level word that names the article's place
-    prefix: str = ""  # a word before the place or level word (中共, 团)
-    stem: str | None = None  # the name its organs start with (中共南京市委), if not canonical
-    anchor: Cand | None = None  # a parent named by a level word (市委|组织部), resolved first
-    place_name: str | None = None  # the canonical place a place's body is named by
+# Places of the article read as the context of a place name, on each side of it: the
+# nearest decide (gazetteer.resolve stops at the first that tells), so a window keeps a
+# long article's lookups bounded.
+CONTEXT_PLACES = 64
 
 
 @dataclass
@@ -121,6 +106,11 @@ class Context:
     places: list[tuple[int, int]] = field(default_factory=list)
     accepted: dict[int, list[Cand]] = field(default_factory=dict)  # end -> candidates
     aliases: dict[str, Cand] = field(default_factory=dict)  # short name -> its owner
+    # The reference finders' per-document indexes (:mod:`._org_refs`), built once.
+    index: dict[Any, Any] = field(default_factory=dict)
+    _longest: int = 0  # the longest accepted span: what an overlap test must look behind
+    _end_rank: dict[int, int] = field(default_factory=dict)  # end -> order of its key
+    _order: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> order
 
     def __post_init__(self) -> None:
         self.tokens = self.doc.pos_tokens
@@ -236,59 +226,118 @@ class Context:
         for s, e in self.places:
             surface = doc.norm[s:e]
             art = doc.article_index(s)
-            known = [p for _s, _t, p in reversed(out.get(art, []))]
             adcode = staged.get((s, e))
             place: Place | None = None
             if adcode is not None:
                 fits = [v.place for v in gaz.variants_of(surface) if v.place.adcode == adcode]
                 place = fits[0] if fits else gaz.by_adcode.get(adcode)
             if place is None:
+                earlier = out.get(art, [])
+                known = [p for _s, _t, p in reversed(earlier[-CONTEXT_PLACES:])]
                 parts = split_place(surface, known)
                 place = parts[-1][1] if parts else None
             if place is not None:
                 out.setdefault(art, []).append((s, surface, place))
         return out
 
-    def _place_groups(self, pos: int) -> tuple[list[tuple[int, str, Place]], ...]:
-        """(start, surface, place) of the article holding ``pos``: those before it (nearest
-        first), its main place (start -1), those after it."""
+    @cached_property
+    def _article_starts(self) -> dict[int, list[int]]:
+        """Per article: the starts of its places (for bisecting)."""
+        return {art: [x[0] for x in group] for art, group in self._article_places.items()}
+
+    def _main_place(self, art: int) -> Place | None:
         doc = self.doc
-        art = doc.article_index(pos)
-        places = self._article_places.get(art, [])
-        before = [x for x in reversed(places) if x[0] < pos]
-        after = [x for x in places if x[0] >= pos]
-        main: list[tuple[int, str, Place]] = []
         if doc.articles and doc.articles[art].place:
-            place = gazetteer().by_adcode.get(str(doc.articles[art].place))
-            if place is not None:
-                main = [(-1, place.name, place)]
-        return before, main, after
+            return gazetteer().by_adcode.get(str(doc.articles[art].place))
+        return None
 
     def context_places(self, pos: int) -> list[Place]:
-        """Places of the article holding ``pos``, the nearest before it first."""
-        return [p for group in self._place_groups(pos) for _s, _t, p in group]
+        """Places of the article holding ``pos``: the nearest before it first, its main
+        place, those after it (at most :data:`CONTEXT_PLACES` on each side)."""
+        art = self.doc.article_index(pos)
+        places = self._article_places.get(art, [])
+        i = bisect_left(self._article_starts.get(art, []), pos)  # places[:i] start before
+        before = places[max(0, i - CONTEXT_PLACES) : i]
+        after = places[i : i + CONTEXT_PLACES]
+        WORK["context places"] += len(before) + len(after)
+        main = self._main_place(art)
+        return [
+            *(p for _s, _t, p in reversed(before)),
+            *([main] if main is not None else []),
+            *(p for _s, _t, p in after),
+        ]
 
     def level_place(self, pos: int, level_char: str) -> tuple[str, int] | None:
         """(name, start) of the article's place of the level ``level_char`` names (市 in
         市委 at ``pos``): among the places before it, then the article's main place (start
         -1), then those after (start ``pos``); a place's own name or one it lies in."""
-        for k, group in enumerate(self._place_groups(pos)):
-            for i in range(len(group)):
-                # the nearest place that is of the level, or lies in one
-                name = level_place_name([(t, p) for _s, t, p in group[i : i + 1]], level_char)
-                if name:
-                    return name, (group[i][0] if k == 0 else -1 if k == 1 else pos)
+        art = self.doc.article_index(pos)
+        starts, names = self._level_names(art, level_char)
+        i = bisect_left(starts, pos)  # the nearest place of the level before pos: i - 1
+        WORK["level places"] += 1
+        if i > 0:
+            return names[i - 1], starts[i - 1]
+        main = self._main_place(art)
+        if main is not None:
+            name = level_place_name([(main.name, main)], level_char)
+            if name:
+                return name, -1
+        if i < len(starts):
+            return names[i], pos
         return None
 
+    def _level_names(self, art: int, level_char: str) -> tuple[list[int], list[str]]:
+        """Starts and names of the article's places that name a place of the level
+        ``level_char`` (in order), each place judged once (one sweep per article)."""
+        key = ("level", art, level_char)
+        found = self.index.get(key)
+        if found is None:
+            starts: list[int] = []
+            names: list[str] = []
+            for s, t, p in self._article_places.get(art, []):
+                name = level_place_name([(t, p)], level_char)
+                if name:
+                    starts.append(s)
+                    names.append(name)
+            found = self.index[key] = (starts, names)
+        return found
+
     def accept(self, cand: Cand) -> None:
-        self.accepted.setdefault(cand.end, []).append(cand)
+        cands = self.accepted.get(cand.end)
+        if cands is None:
+            cands = self.accepted[cand.end] = []
+            self._end_rank[cand.end] = len(self._end_rank)
+        self._order[id(cand)] = (self._end_rank[cand.end], len(self._order))
+        cands.append(cand)
+        self.widened(cand)
+
+    def widened(self, cand: Cand) -> None:
+        """Note a candidate's span (after its start moved left)."""
+        self._longest = max(self._longest, cand.end - cand.start)
+
+    def order(self, cand: Cand) -> tuple[int, int]:
+        """Where ``cand`` stands in :meth:`all_accepted` (a sort key)."""
+        return self._order[id(cand)]
 
     def all_accepted(self) -> list[Cand]:
         return [c for cands in self.accepted.values() for c in cands]
 
+    def overlapping(self, start: int, end: int) -> list[Cand]:
+        """Accepted candidates overlapping [start, end): only ends up to the longest
+        accepted span beyond ``end`` can, so only those are looked at."""
+        hi = end + self._longest
+        WORK["overlap positions"] += hi - start
+        out: list[Cand] = []
+        get = self.accepted.get
+        for e in range(start + 1, hi):
+            cands = get(e)
+            if cands:
+                out.extend(c for c in cands if c.start < end and start < c.end)
+        return out
+
     def covered(self, start: int, end: int) -> bool:
         """Whether [start, end) overlaps an accepted candidate."""
-        return any(c.start < end and start < c.end for c in self.all_accepted())
+        return bool(self.overlapping(start, end))
 
     @cached_property
     def title_spans(self) -> list[tuple[int, int]]:
@@ -297,8 +346,18 @@ class Context:
             (m.start() + 1, m.end() - 1) for m in regex.finditer(r"《[^《》]*》", self.doc.norm)
         ]
 
+    @cached_property
+    def _title_starts(self) -> list[int]:
+        return [s for s, _e in self.title_spans]
+
     def in_title(self, start: int, end: int) -> bool:
-        return any(s <= start and end <= e for s, e in self.title_spans)
+        # Titles do not overlap: only the last one starting at or before ``start`` can hold it.
+        i = bisect_right(self._title_starts, start) - 1
+        return i >= 0 and end <= self.title_spans[i][1]
+
+    @cached_property
+    def sorted_gaps(self) -> list[int]:
+        return sorted(self.gaps)
 
 
 # -- the left walk -------------------------------------------------------------------------
@@ -329,9 +388,11 @@ def _unit_ending_at(ctx: Context, p: int, floor: int) -> Unit | None:
     word, pos, ts, _te = ctx.tokens.at(p - 1)
     ts = max(ts, floor)
     # A place or an organization may end inside this token (小河|镇政府): split there.
-    inner_ends = [e for e in ctx.place_end if ts < e < p] + [e for e in ctx.accepted if ts < e < p]
-    if inner_ends:
-        ts = max(inner_ends)
+    WORK["token positions"] += p - ts
+    for e in range(p - 1, ts, -1):
+        if e in ctx.place_end or e in ctx.accepted:
+            ts = e
+            break
     text = norm[ts:p]
     if any(not _NAME_CHAR.match(c) for c in text):
         return None
@@ -604,8 +665,7 @@ def _licence(ctx: Context, units: list[Unit], suffix: Suffix, s: int, e: int) ->
     if cuts:
         units = units[cuts[-1] + 1 :]
     first = units[0] if units else None
-    place_ends = {e2 for _s2, e2 in ctx.places}
-    deictic = _deictic(ctx, first, suffix, e, place_ends) if first is not None else None
+    deictic = _deictic(ctx, first, suffix, e, ctx.place_end) if first is not None else None
     if deictic is not None:
         return deictic
     start = first.start if first else s
@@ -664,7 +724,7 @@ def _after_levels(ctx: Context, pos: int) -> bool:
 
 
 def _deictic(
-    ctx: Context, first: Unit, suffix: Suffix, e: int, place_ends: set[int]
+    ctx: Context, first: Unit, suffix: Suffix, e: int, place_ends: Container[int]
 ) -> Cand | None:
     """A name opened by a level word (省民政厅, 市委组织部, 团市委): the article's place of
     that level is its place; resolved later."""
@@ -810,8 +870,10 @@ def find_sources(ctx: Context) -> None:
         if any(c.start == s for c in ctx.accepted.get(e, [])):
             continue  # the suffix rules found this very name
         # Drop partial candidates inside the source name: the source is the whole name.
-        for cands in ctx.accepted.values():
-            cands[:] = [c for c in cands if not (s <= c.start and c.end <= e)]
+        for end in range(s, e + 1):
+            cands = ctx.accepted.get(end)
+            if cands:
+                cands[:] = [c for c in cands if not (s <= c.start and c.end <= e)]
         lex = rules.lexicon.get(text)
         canon = lex.canonical if lex else _source_canonical(ctx, text)
         ctx.accept(
@@ -865,7 +927,10 @@ def find_outlets(ctx: Context) -> None:
                 if group not in pattern.groupindex or m.start(group) < 0:
                     continue
                 s, e = m.span(group)
-                e = min([g for g in ctx.gaps if s < g < e] or [e])  # 温州商报 浏览次数
+                gaps = ctx.sorted_gaps  # 温州商报 浏览次数: the name ends at the first gap
+                k = bisect_right(gaps, s)
+                if k < len(gaps) and gaps[k] < e:
+                    e = gaps[k]
                 s, e = _strip_source(ctx, s, e)
                 text = norm[s:e]
                 if len(text) < 2 or endings and not text.endswith(endings):
@@ -920,8 +985,6 @@ def find_media_titles(ctx: Context) -> None:
 
 def extract(doc: Doc) -> list[Hit]:
     """ORG hits of ``doc`` with canonical names, non-overlapping (the outermost kept)."""
-    from ._org_refs import resolve_references
-
     ctx = Context(doc, org_rules())
     find_lexicon(ctx)
     find_suffixed(ctx)
@@ -930,10 +993,13 @@ def extract(doc: Doc) -> list[Hit]:
     find_outlets(ctx)
     cands = resolve_references(ctx)
     kept: list[Cand] = []
+    # One byte per offset, 1 where a kept candidate lies (every finder's span has a length).
+    taken = bytearray(len(doc.norm) + 1)
     for cand in sorted(cands, key=lambda c: (-(c.end - c.start), c.start)):
-        if cand.canonical is None or any(k.start < cand.end and cand.start < k.end for k in kept):
+        if cand.canonical is None or taken.find(1, cand.start, cand.end) >= 0:
             continue
         kept.append(cand)
+        taken[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
     kept.sort(key=lambda c: c.start)
     return [
         Hit(

@@ -20,6 +20,7 @@ post_title, list, byline, leader or repeat found the name.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -455,19 +456,37 @@ def _repeats(
     """Later (or earlier) bare mentions of names licensed elsewhere in the document."""
     hits: list[Hit] = []
     occupied = {(h.start, h.end) for h in taken}
+    # 1 where a hit (found or repeated) lies: an overlap test is one find.
+    used = bytearray(len(text) + 1)
+    for h in taken:
+        used[h.start : h.end] = b"\x01" * (h.end - h.start)
+    starts = _starts(text, names)  # every name's occurrences, in one pass
     for name in sorted(names, key=len, reverse=True):
-        e = 0
-        while (s := text.find(name, e)) >= 0:  # non-overlapping, left to right
-            e = s + len(name)
+        free = 0
+        for s in starts[name]:  # non-overlapping, left to right
+            if s < free:
+                continue
+            e = free = s + len(name)
             if (s, e) in occupied or blocked(s, e):
                 continue
-            if any(h.start < e and s < h.end for h in taken + hits):
+            if used.find(1, s, e) >= 0:
                 continue
             # Two-character names are common substrings; ask for a name-ending follower.
             if len(name) < 3 and not _follow_score(text, e, rules):
                 continue
             hits.append(_hit(s, e, text, "person.repeat", "repeat"))
+            used[s:e] = b"\x01" * (e - s)
     return hits
+
+
+def _starts(text: str, words: Iterable[str]) -> dict[str, list[int]]:
+    """Where each word starts in ``text`` (overlapping occurrences too), in one pass."""
+    found: dict[str, list[int]] = {w: [] for w in words}
+    if any(found):
+        auto = _automaton(w for w in found if w)
+        for last, length in auto.iter(text):
+            found[text[last + 1 - length : last + 1]].append(last + 1 - length)
+    return found
 
 
 def _by_byline_bracket(
@@ -480,12 +499,16 @@ def _by_byline_bracket(
     """A bracket at the end of a paragraph holding only names between spaces, after an
     outlet or not: ``（张贵才 储晨亮 丁娟）``, ``（盘锦日报 孙天健）``."""
     hits: list[Hit] = []
+    ordered: list[int] | None = None  # the gaps, sorted
     for m in _BRACKET.finditer(text):
         after = m.end()
         if after < len(text) and text[after] not in "\n":
             continue
         s, e = m.span(1)
-        cuts = sorted({s, e, *(g for g in gaps if s < g < e)})
+        if ordered is None:
+            ordered = sorted(gaps)
+        inside = ordered[bisect_right(ordered, s) : bisect_left(ordered, e)]
+        cuts = sorted({s, e, *inside})
         parts = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
         names: list[tuple[int, int]] = []
         for i, (a, b) in enumerate(parts):

@@ -11,6 +11,7 @@ import yaml
 from bulletin_nlp.extract.person import PersonEntry, find_persons, load_rules
 from bulletin_nlp.pipeline import process_text
 from bulletin_nlp.rules import rules_dir
+from bulletin_nlp.spans import PersonAttrs, RoleLink
 
 from .conftest import GOLD
 
@@ -108,9 +109,11 @@ ROLE_CASES: list[tuple[str, str, list[str]]] = [
 @pytest.mark.parametrize(("text", "name", "chain"), ROLE_CASES)
 def test_roles_in_attrs(text: str, name: str, chain: list[str]) -> None:
     hit = next(h for h in find_persons(text) if h.norm == name)
-    assert [r["role"] for r in hit.attrs["roles"]] == chain
-    assert hit.attrs["role"] == chain[-1]
-    start, end = hit.attrs["role_span"]
+    assert isinstance(hit.attrs, PersonAttrs)
+    assert [r.role for r in hit.attrs.roles] == chain
+    assert hit.attrs.role == chain[-1]
+    assert hit.attrs.role_span is not None
+    start, end = hit.attrs.role_span
     assert text[start:end] == chain[-1]
     assert end <= hit.start
 
@@ -119,26 +122,29 @@ def test_role_chain_crosses_a_titles_own_organization() -> None:
     text = "上海市社会工作者协会副会长、华东理工大学教授徐永祥出席。"
     orgs = [(0, 10), (14, 20)]  # 上海市社会工作者协会, 华东理工大学
     (hit,) = find_persons(text, blocked_spans=orgs, org_spans=orgs)
-    assert hit.attrs["roles"] == [
-        {"role": "副会长", "span": (10, 13)},
-        {"role": "教授", "span": (20, 22)},
-    ]
+    assert isinstance(hit.attrs, PersonAttrs)
+    assert hit.attrs.roles == (RoleLink("副会长", (10, 13)), RoleLink("教授", (20, 22)))
     # Without the ORG spans only the nearest title is known.
     (alone,) = find_persons(text, blocked_spans=orgs)
-    assert [r["role"] for r in alone.attrs["roles"]] == ["教授"]
+    assert isinstance(alone.attrs, PersonAttrs)
+    assert [r.role for r in alone.attrs.roles] == ["教授"]
 
 
 def test_hit_fields() -> None:
     (hit,) = find_persons("副司长孟志强介绍")
     assert (hit.start, hit.end, hit.type, hit.norm) == (3, 6, "PERSON", "孟志强")
     assert hit.rule_id == "title.government"
-    assert hit.attrs["via"] == "title"
+    assert hit.attrs == PersonAttrs(
+        "title", role="副司长", role_span=(0, 3), roles=(RoleLink("副司长", (0, 3)),)
+    )
 
 
 def test_repeat_without_role() -> None:
     hits = find_persons("孟志强表示，副司长孟志强介绍")
-    assert [(h.start, h.end, h.attrs["via"]) for h in hits] == [(0, 3, "repeat"), (9, 12, "title")]
-    assert "role" not in hits[0].attrs
+    assert [(h.start, h.end) for h in hits] == [(0, 3), (9, 12)]
+    assert hits[0].attrs == PersonAttrs("repeat")  # no role
+    assert isinstance(hits[1].attrs, PersonAttrs)
+    assert hits[1].attrs.via == "title"
 
 
 def test_blocked_span_stops_a_name() -> None:

@@ -15,7 +15,7 @@ from bulletin_nlp.doc import Doc
 from bulletin_nlp.extract import quantity
 from bulletin_nlp.extract.quantity import QuantityEntry
 from bulletin_nlp.rules import load_entries
-from bulletin_nlp.spans import Hit
+from bulletin_nlp.spans import Hit, QuantityAttrs
 
 _VERSION, ENTRIES = load_entries("quantity", QuantityEntry)
 
@@ -55,7 +55,8 @@ def test_match_examples(entry: QuantityEntry, example: str) -> None:
     if entry.kind in ("unit", "context_unit"):
         assert exact[0].rule_id == entry.id
     if entry.kind == "direction":
-        assert exact[0].attrs.get("direction") == entry.direction
+        assert isinstance(exact[0].attrs, QuantityAttrs)
+        assert exact[0].attrs.direction == entry.direction
 
 
 @pytest.mark.parametrize(("entry", "example"), NO_MATCHES)
@@ -142,7 +143,8 @@ DIRECTIONS = [
 @pytest.mark.parametrize(("text", "direction"), DIRECTIONS)
 def test_direction(text: str, direction: str | None) -> None:
     (hit,) = run(text)
-    assert hit.attrs.get("direction") == direction
+    assert isinstance(hit.attrs, QuantityAttrs)
+    assert hit.attrs.direction == direction
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)

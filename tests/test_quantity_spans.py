@@ -28,6 +28,7 @@ from bulletin_nlp.doc import Doc
 from bulletin_nlp.extract.quantity import lexicon
 from bulletin_nlp.numbers import parse_quantity
 from bulletin_nlp.pipeline import process_file, process_text
+from bulletin_nlp.spans import QuantityAttrs
 
 from .test_numbers_property import FORMS, expected
 
@@ -245,7 +246,8 @@ def test_issue_15_cases(
         (span, {"value": value, "unit": unit, "approx": approx})
     ]
     hit = next(h for h in doc.hits if h.type == "QUANTITY")
-    assert hit.attrs.get("direction") == direction
+    assert isinstance(hit.attrs, QuantityAttrs)
+    assert hit.attrs.direction == direction
     assert problems(doc) == []
 
 

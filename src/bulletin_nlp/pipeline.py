@@ -17,7 +17,7 @@ from .io import read_text
 from .normalize import fold, normalize
 from .resolve import resolve_overlaps
 from .rules import ruleset_version
-from .spans import Hit, Mention
+from .spans import Hit, Mention, ModelAttrs
 from .structure import analyze
 from .versions import model_enabled
 
@@ -154,6 +154,10 @@ def to_mentions(doc: Doc, hits: list[Hit]) -> list[Mention]:
                 f"{doc.path}: span [{start}, {end}) {raw_text!r} does not match "
                 f"normalized {norm_text!r}"
             )
+        hit_version = version
+        if hit.extractor != "rule":  # the model's version, as its hits carry it
+            model = hit.attrs if isinstance(hit.attrs, ModelAttrs) else None
+            hit_version = model.version if model else PIPELINE_VERSION
         out.append(
             Mention(
                 type=hit.type,  # type: ignore[arg-type]
@@ -163,11 +167,7 @@ def to_mentions(doc: Doc, hits: list[Hit]) -> list[Mention]:
                 norm=hit.norm,
                 extractor=hit.extractor,
                 rule_id=hit.rule_id,
-                ruleset_version=(
-                    version
-                    if hit.extractor == "rule"
-                    else str(hit.attrs.get("version", PIPELINE_VERSION))
-                ),
+                ruleset_version=hit_version,
                 score=hit.score,
             )
         )

@@ -20,7 +20,7 @@ import logging
 from ..date_spans import anchor_year
 from ..dates import DateMatch, InvertedRange, date_rules, explicit_year, resolve
 from ..doc import Doc
-from ..spans import Hit
+from ..spans import DateAttrs, Hit
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,9 @@ def extract(doc: Doc) -> list[Hit]:
                 type=TYPE,
                 norm=iso,
                 rule_id=m.rule.id,
-                attrs={"year": explicit_year(m.groups), "anchor": anchor_year(doc, m) is not None},
+                attrs=DateAttrs(
+                    year=explicit_year(m.groups), anchor=anchor_year(doc, m) is not None
+                ),
             )
         )
     return hits

@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 
 from ..doc import Doc
 from ..rules import RuleEntry, load_entries
-from ..spans import Hit
+from ..spans import Hit, RulesetAttrs
 from .initiative import FlatText, find_triggered, right_to_left
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
@@ -231,6 +231,6 @@ def extract(doc: Doc) -> list[Hit]:
     titles = _bracketed(doc, rules)
     titles += _unbracketed(doc, rules, titles)
     return [
-        Hit(t.start, t.end, TYPE, t.value, t.rule_id, attrs={"ruleset": rules.version})
+        Hit(t.start, t.end, TYPE, t.value, t.rule_id, attrs=RulesetAttrs(rules.version))
         for t in sorted(titles, key=lambda t: t.start)
     ]

@@ -26,7 +26,7 @@ from pydantic import Field, model_validator
 
 from ..doc import Doc
 from ..rules import RuleEntry, load_entries
-from ..spans import Hit
+from ..spans import Hit, RulesetAttrs
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles", "hits:PLACE")
@@ -424,6 +424,6 @@ def extract(doc: Doc) -> list[Hit]:
         spans.append((start, end, rule_id, display(doc, start, end, keep_spaces=quoted)))
     canon = _canonical_values([value for *_rest, value in spans])
     return [
-        Hit(start, end, TYPE, canon.get(value, value), rule_id, attrs={"ruleset": rules.version})
+        Hit(start, end, TYPE, canon.get(value, value), rule_id, attrs=RulesetAttrs(rules.version))
         for start, end, rule_id, value in spans
     ]

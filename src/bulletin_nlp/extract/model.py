@@ -23,7 +23,7 @@ only for the sentences that hold such an entity). A model span is kept only when
   document knows (:func:`bulletin_nlp.resolve_org.resolve_org`).
 
 Hits carry ``extractor="model"``, ``rule_id="model:<name>"``, the score, and the model
-version in ``attrs["version"]`` (stored as the mention's ruleset version). spaCy is
+version in ``attrs.version`` (stored as the mention's ruleset version). spaCy is
 imported only here and only when the stage runs; the pipeline skips the stage when
 ``use_model`` is off (CLI ``--no-model``, or ``BULLETIN_NLP_NO_MODEL=1``).
 """
@@ -42,7 +42,7 @@ import regex
 
 from ..doc import Doc
 from ..segment import get_tokenizer, tokenize, word_freq, word_tag
-from ..spans import MENTION_TYPES, Hit
+from ..spans import MENTION_TYPES, Hit, ModelAttrs
 
 # Re-exported: the CLI, the training script and the tests use these names from here.
 from ..versions import ENV_OFF as ENV_OFF
@@ -224,7 +224,7 @@ def extract(doc: Doc, *, gated: bool = True) -> list[Hit]:
                 extractor="model",
                 score=round(score, 4),
                 priority=-1,  # below every rule on equal spans
-                attrs={"version": version},
+                attrs=ModelAttrs(version),
             )
         )
     return hits

@@ -49,7 +49,7 @@ from ..resolve_org import (
     with_party_prefix,
 )
 from ..segment import PosTokens, word_freq
-from ..spans import Hit
+from ..spans import Hit, OrgAttrs
 from ._org_refs import WORK, Cand, resolve_references
 from .place import _matches as gazetteer_matches
 
@@ -1009,7 +1009,7 @@ def extract(doc: Doc) -> list[Hit]:
             c.canonical,
             c.rule_id,
             priority=_SOURCE_PRIORITY if c.how == "source" else _PRIORITY,
-            attrs={"group": c.group, "how": c.how, "parent": c.parent},
+            attrs=OrgAttrs(group=c.group, how=c.how, parent=c.parent),
         )
         for c in kept
     ]

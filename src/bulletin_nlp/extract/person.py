@@ -10,11 +10,11 @@ listed surname, one or two given characters (two or three after a double surname
 follower that ends a name (punctuation, end of text, a space of the source or a cue word
 such as ``表示``); a given part that is a very common verb is none (``师|组成``).
 
-Hits of kind (1), (3) and (4) keep their titles for role facts: ``attrs["role"]`` and
-``attrs["role_span"]`` (the title nearest the name), ``attrs["roles"]`` (the chain of titles
-joined by ``、`` or ``兼``, e.g. ``党委书记、副局长``, each with its span). Kind (2) keeps
-``attrs["post_title"]`` and ``attrs["post_title_span"]`` (``总书记``), and the role attrs
-when the title is an office (``张伟局长``). ``attrs["via"]`` says which of title,
+Every hit carries :class:`~bulletin_nlp.spans.PersonAttrs`. Hits of kind (1), (3) and (4)
+keep their titles for role facts: ``role`` and ``role_span`` (the title nearest the name),
+``roles`` (the chain of titles joined by ``、`` or ``兼``, e.g. ``党委书记、副局长``, each
+with its span). Kind (2) keeps ``post_title`` and ``post_title_span`` (``总书记``), and the
+role fields when the title is an office (``张伟局长``). ``via`` says which of title,
 post_title, list, byline, leader or repeat found the name.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -33,7 +33,7 @@ import regex
 from ..doc import Doc
 from ..rules import RuleEntry, load_entries
 from ..segment import pos_tokenize, tokenize, word_freq
-from ..spans import Hit
+from ..spans import Hit, PersonAttrs, RoleLink
 from .org import space_gaps
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
@@ -255,13 +255,13 @@ def _title_ends(text: str, rules: PersonRules) -> dict[int, int]:
 
 def _role_chain(
     text: str, start: int, end: int, ends: dict[int, int], org_ends: dict[int, int] | None = None
-) -> list[dict[str, object]]:
+) -> tuple[RoleLink, ...]:
     """The title at ``[start, end)`` and those chained before it by ``、`` or ``兼``.
 
     ``org_ends`` (end -> start of ORG spans): a title may carry its own organization
     (``协会副会长、华东理工大学教授徐永祥``): the chain goes on across it.
     """
-    chain: list[dict[str, object]] = [{"role": text[start:end], "span": (start, end)}]
+    chain = [RoleLink(text[start:end], (start, end))]
     org_ends = org_ends or {}
     while start > 0:
         sep = org_ends.get(start, start) - 1  # before this title's own organization, if any
@@ -269,8 +269,8 @@ def _role_chain(
             break
         end = sep
         start = ends[end]
-        chain.insert(0, {"role": text[start:end], "span": (start, end)})
-    return chain
+        chain.insert(0, RoleLink(text[start:end], (start, end)))
+    return tuple(chain)
 
 
 # ---- finding ----------------------------------------------------------------------------
@@ -279,8 +279,8 @@ def _role_chain(
 Blocked = Callable[[int, int], bool]
 
 
-def _hit(start: int, end: int, text: str, rule_id: str, via: str, **attrs: object) -> Hit:
-    return Hit(start, end, "PERSON", text[start:end], rule_id, attrs={"via": via, **attrs})
+def _hit(start: int, end: int, text: str, rule_id: str, attrs: PersonAttrs) -> Hit:
+    return Hit(start, end, "PERSON", text[start:end], rule_id, attrs=attrs)
 
 
 def _by_title(
@@ -306,8 +306,8 @@ def _by_title(
         if end is None or blocked(start, end):
             continue
         roles = _role_chain(text, t_start, t_end, ends, org_ends)
-        role = {"role": title, "role_span": (t_start, t_end), "roles": roles}
-        hits.append(_hit(start, end, text, rules.titles[title], "title", **role))
+        role = PersonAttrs("title", role=title, role_span=(t_start, t_end), roles=roles)
+        hits.append(_hit(start, end, text, rules.titles[title], role))
         # A list after the name: 专家代表李敏兰、黄匡忠 (stop where a new title starts); a
         # byline lists names between spaces (报道员 王磊 赵晨).
         byline = title in rules.bylines
@@ -320,7 +320,7 @@ def _by_title(
             nend = _name_at(text, nxt, rules, gaps)
             if nend is None or blocked(nxt, nend):
                 break
-            hits.append(_hit(nxt, nend, text, rules.titles[title], "list", **role))
+            hits.append(_hit(nxt, nend, text, rules.titles[title], replace(role, via="list")))
             end = nend
     return hits
 
@@ -352,7 +352,7 @@ def _by_leader(text: str, rules: PersonRules, blocked: Blocked) -> list[Hit]:
         # Short names hide in words (李强调): ask for a name-ending follower.
         if blocked(s, e) or (len(m.group()) < 3 and not _follow_score(text, e, rules)):
             continue
-        hits.append(_hit(s, e, text, rules.leaders[m.group()], "leader"))
+        hits.append(_hit(s, e, text, rules.leaders[m.group()], PersonAttrs("leader")))
     return hits
 
 
@@ -402,14 +402,11 @@ def _by_post_title(
             continue
         if office and _heads(m.group(), text[pick:end]):
             continue  # 救助管理站|站长: the body the title heads, not a name
-        post: dict[str, object] = {"post_title": m.group(), "post_title_span": m.span()}
+        post = PersonAttrs("post_title", post_title=m.group(), post_title_span=m.span())
         if office:
-            post |= {
-                "role": m.group(),
-                "role_span": m.span(),
-                "roles": [{"role": m.group(), "span": m.span()}],
-            }
-        hits.append(_hit(pick, end, text, rules.post_titles[m.group()], "post_title", **post))
+            link = RoleLink(m.group(), m.span())
+            post = replace(post, role=link.role, role_span=link.span, roles=(link,))
+        hits.append(_hit(pick, end, text, rules.post_titles[m.group()], post))
     return hits
 
 
@@ -438,15 +435,15 @@ def _by_bracketed_titles(
         if close not in ends:
             continue
         roles = _role_chain(text, ends[close], close, ends, org_ends)
-        first = int(roles[0]["span"][0])  # type: ignore[index]
+        first = roles[0].span[0]
         if org_ends.get(first, first) != m.start(1):
             continue  # the bracket holds more than the titles and their organizations
         pick = _pick_before(text, m.start(), rules, bounds, strong=True)
         if pick is None or blocked(pick, m.start()):
             continue
         title = text[ends[close] : close]
-        role = {"role": title, "role_span": (ends[close], close), "roles": roles}
-        hits.append(_hit(pick, m.start(), text, rules.titles[title], "title", **role))
+        role = PersonAttrs("title", role=title, role_span=(ends[close], close), roles=roles)
+        hits.append(_hit(pick, m.start(), text, rules.titles[title], role))
     return hits
 
 
@@ -474,7 +471,7 @@ def _repeats(
             # Two-character names are common substrings; ask for a name-ending follower.
             if len(name) < 3 and not _follow_score(text, e, rules):
                 continue
-            hits.append(_hit(s, e, text, "person.repeat", "repeat"))
+            hits.append(_hit(s, e, text, "person.repeat", PersonAttrs("repeat")))
             used[s:e] = b"\x01" * (e - s)
     return hits
 
@@ -523,7 +520,7 @@ def _by_byline_bracket(
                 break
             names.append((a, b))
         if len(names) >= 2 or names and len(parts) == 2:
-            hits += [_hit(a, b, text, "person.byline", "byline") for a, b in names]
+            hits += [_hit(a, b, text, "person.byline", PersonAttrs("byline")) for a, b in names]
     return hits
 
 
@@ -542,7 +539,7 @@ def _by_apposition(
         if t_end >= len(text) or text[t_end] not in "，,。；":
             continue
         roles = _role_chain(text, t_start, t_end, ends, org_ends)
-        first = int(roles[0]["span"][0])  # type: ignore[index]
+        first = roles[0].span[0]
         lead = org_ends.get(first)
         if lead is None or lead < 2 or text[lead - 1] not in "，,":
             continue
@@ -553,8 +550,8 @@ def _by_apposition(
         if pick > 0 and text[pick - 1] not in _BOUNDARY:
             continue  # 有李四，市民政局局长: the name must open its clause
         title = text[t_start:t_end]
-        role = {"role": title, "role_span": (t_start, t_end), "roles": roles}
-        hits.append(_hit(pick, end, text, rules.titles[title], "title", **role))
+        role = PersonAttrs("title", role=title, role_span=(t_start, t_end), roles=roles)
+        hits.append(_hit(pick, end, text, rules.titles[title], role))
     return hits
 
 

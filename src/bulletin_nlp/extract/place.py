@@ -20,7 +20,7 @@ import ahocorasick
 from ..doc import Doc
 from ..gazetteer import OFFICIAL, Gazetteer, Place, Variant, gazetteer
 from ..segment import tokenize
-from ..spans import Hit
+from ..spans import Hit, PlaceAttrs
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles",)
@@ -282,7 +282,7 @@ def _hit(chain: _Chain) -> Hit:
         "PLACE",
         place.norm(),
         rule,
-        attrs={"level": place.level, "parts": len(chain.parts)},
+        attrs=PlaceAttrs(level=place.level, parts=len(chain.parts)),
     )
 
 

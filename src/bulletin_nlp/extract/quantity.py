@@ -12,7 +12,7 @@ The number is the whole written figure (:data:`bulletin_nlp.numbers.NUMERAL_PATT
 ``3千万``, ``82，225.00``, ``-1.18``, ``百分之一点五七``). A figure that does not read in
 full, or that starts inside a longer one, yields no hit and a logged reason, never a hit
 for the part that reads. A change word right before the figure (``下降1.2%``) is kept as
-``attrs["direction"]`` (``up``/``down``); the value stays as written.
+``attrs.direction`` (``up``/``down``); the value stays as written.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ..numbers import (
     parse_quantity,
 )
 from ..rules import RuleEntry, load_entries
-from ..spans import Hit
+from ..spans import Direction, Hit, QuantityAttrs, TableCellAttrs
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles", "sentences", "table_cells", "hits:DATE")
@@ -63,7 +63,7 @@ class QuantityEntry(RuleEntry):
     arabic_only: bool = False
     position: Literal["before", "after", "inner"] | None = None
     approx: Literal["about", "over", "under"] | None = None
-    direction: Literal["up", "down"] | None = None
+    direction: Direction | None = None
     cues: list[str] = []
     not_after: list[str] = []
     pattern: str | None = None
@@ -115,7 +115,7 @@ class Tables:
     not_after: dict[str, tuple[str, ...]]  # approximation word -> characters that capture it
     excludes: tuple[tuple[str, regex.Pattern[str]], ...]
     candidate: regex.Pattern[str]
-    directions: tuple[tuple[str, str], ...]  # change word before a figure, longest first
+    directions: tuple[tuple[str, Direction], ...]  # change word before a figure, longest first
 
 
 def _alternation(forms: list[str]) -> str:
@@ -138,7 +138,7 @@ def tables() -> Tables:
     indefinite: set[str] = set()
     not_after: dict[str, tuple[str, ...]] = {}
     excludes: list[tuple[str, regex.Pattern[str]]] = []
-    directions: dict[str, str] = {}
+    directions: dict[str, Direction] = {}
     for e in entries:
         if e.kind == "unit":
             for form in e.forms:
@@ -254,7 +254,7 @@ def _same_in_raw(doc: Doc, start: int, end: int) -> bool:
     return compare_fold(doc.raw_text(start, end)) == compare_fold(doc.norm[start:end])
 
 
-def _direction(text: str, start: int, t: Tables) -> str | None:
+def _direction(text: str, start: int, t: Tables) -> Direction | None:
     """``up``/``down`` when a change word ends right where the figure starts."""
     for word, direction in t.directions:
         if text.endswith(word, 0, start):
@@ -339,10 +339,8 @@ def extract(doc: Doc) -> list[Hit]:
             unit, rule_id = found
             value = norm["value"]
             norm = {"value": value, "unit": unit, "approx": norm["approx"]}
-        attrs = {"text": text[start:end], "ruleset": t.version}
         direction = _direction(text, start, t)
-        if direction is not None:
-            attrs["direction"] = direction
+        attrs = QuantityAttrs(text=text[start:end], ruleset=t.version, direction=direction)
         hits.append(Hit(start, end, "QUANTITY", norm, rule_id, attrs=attrs))
     return hits + _table_hits(doc, hits, blocked)
 
@@ -365,10 +363,15 @@ def _table_hits(doc: Doc, found: list[Hit], blocked: _Blocked) -> list[Hit]:
             continue
         norm = parse_quantity(doc.norm[cell.start : cell.end] + cell.unit, lexicon())
         if norm is None or norm.get("unit") is None:
-            log.info("%s: table cell %r (%s): unreadable with unit %r", doc.path,
-                     doc.norm[cell.start : cell.end], cell.label, cell.unit)
+            log.info(
+                "%s: table cell %r (%s): unreadable with unit %r",
+                doc.path,
+                doc.norm[cell.start : cell.end],
+                cell.label,
+                cell.unit,
+            )
             continue
-        attrs = {"row": cell.label, "column": cell.column, "table_unit": cell.unit}
+        attrs = TableCellAttrs(row=cell.label, column=cell.column, table_unit=cell.unit)
         out.append(Hit(cell.start, cell.end, "QUANTITY", norm, TABLE_RULE, attrs=attrs))
     return out
 

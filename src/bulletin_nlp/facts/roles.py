@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from ..doc import Doc
-from ..spans import Hit
+from ..spans import Hit, PersonAttrs
 from .model import RoleFact
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ _TITLE_HEAD = regex.compile(r"^(?:常务|执行|驻会|名誉)?副?")
 
 
 def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
-    """Role triples: a person's titles (``attrs["roles"]``) linked to an organization.
+    """Role triples: a person's titles (``PersonAttrs.roles``) linked to an organization.
 
     A title's organization is the ORG mention right before it (``民政厅二级巡视员``);
     a later title of a chain inherits it (``总局党委书记、副局长赵平``); a chain with none
@@ -52,21 +52,23 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     title_org: dict[tuple[int, str], str] = {}
     prev: tuple[int, int, str | None] | None = None  # (person end, sentence start, org)
     for h in kept:
-        via = h.attrs.get("via")
-        if h.type != "PERSON" or via not in ("title", "list", "post_title"):
+        attrs = h.attrs
+        if h.type != "PERSON" or not isinstance(attrs, PersonAttrs):
             continue
-        chain = [c for c in h.attrs.get("roles") or [] if isinstance(c, dict)]
+        via, chain = attrs.via, attrs.roles
+        if via not in ("title", "list", "post_title"):
+            continue
         if via == "post_title" and not chain:
             continue
         sent = doc.sentence_at(h.start)
         sent_start = sent.start if sent else -1
         article = doc.article_index(h.start)
-        if h.attrs.get("role") in rules.bylines:  # 记者 张敏: a byline, not an office
+        if attrs.role in rules.bylines:  # 记者 张敏: a byline, not an office
             prev = (h.end, sent_start, None)
             continue
         current: str | None = None
         if chain and via == "title":
-            first = int(chain[0]["span"][0])  # type: ignore[index]
+            first = chain[0].span[0]
             gap = text[prev[0] : first] if prev else ""
             if prev and prev[1] == sent_start and gap in ("、", "，", ",", "；"):
                 current = prev[2]
@@ -75,27 +77,26 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
             current = str(before.norm) if before is not None else None
         links: list[tuple[str, str | None]] = []
         for i, link in enumerate(chain if via in ("title", "post_title") else []):
-            s, e = link["span"]  # type: ignore[misc]
-            role = str(link["role"])
-            org_hit = org_at_end.get(int(s)) if via == "title" else None
+            (s, e), role = link.span, link.role
+            org_hit = org_at_end.get(s) if via == "title" else None
             if org_hit is None and via == "title":
                 # An organization may end inside the title (街道党工委|书记 read as
                 # 党工委书记): the role is the rest of the title.
-                for k in range(int(e) - 1, int(s), -1):
+                for k in range(e - 1, s, -1):
                     inner = org_at_end.get(k)
                     if inner is not None:
-                        if inner.start < int(s) and text[k : int(e)] in titles:
-                            org_hit, role = inner, text[k : int(e)]
+                        if inner.start < s and text[k:e] in titles:
+                            org_hit, role = inner, text[k:e]
                         break
-            government = governments.of(role, h.start if via == "post_title" else int(s))
+            government = governments.of(role, h.start if via == "post_title" else s)
             if org_hit is not None:
                 current = str(org_hit.norm)
             elif government is not None:
                 links.append((role, government))  # 县委常委、副县长: not the committee's
                 continue
             elif i == 0 and current is None:
-                earlier = orgs_before(article, int(s) if via == "title" else h.start)
-                current = _bare_reference(text, int(s), earlier) if via == "title" else None
+                earlier = orgs_before(article, s if via == "title" else h.start)
+                current = _bare_reference(text, s, earlier) if via == "title" else None
                 if current is None and (article, role) not in title_org:
                     current = _office_reference(role, earlier)
             org = current or title_org.get((article, role))
@@ -182,9 +183,7 @@ class _EarlierOrgs:
         if found is None:
             hits = self.by_article.get(article, [])
             WORK["organizations indexed"] += len(hits)
-            found = self.ending[key] = [
-                i for i, o in enumerate(hits) if str(o.norm).endswith(word)
-            ]
+            found = self.ending[key] = [i for i, o in enumerate(hits) if str(o.norm).endswith(word)]
         return found
 
 

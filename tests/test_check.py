@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bulletin_nlp.check import check, check_rows, check_rules, interval, rounding_step
+from bulletin_nlp.check import check, check_rows, interval, rounding_step
 from bulletin_nlp.cli import main
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.review import decide
@@ -182,7 +182,10 @@ def row(**fields: Any) -> dict[str, Any]:
         ({"metric": "share", "unit": "%", "value": 120.0, "quantity_text": "120%"}, "is over 100%"),
         ({"year": 1975}, "the year 1975 is before 1980"),
         ({"year": TODAY.year + 16}, f"the year {TODAY.year + 16} is more than 15 years ahead"),
-        ({"unit": "个", "value": 1.5, "quantity_text": "1.5个"}, "a count of 1.5个 has a fractional part"),
+        (
+            {"unit": "个", "value": 1.5, "quantity_text": "1.5个"},
+            "a count of 1.5个 has a fractional part",
+        ),
     ],
 )
 def test_implausible(fields: dict[str, Any], problem: str) -> None:
@@ -226,19 +229,6 @@ def test_same_article_values_are_not_a_conflict() -> None:
     assert [f.kind for f in check_rows([a, {**b, "article_id": "a2"}], TODAY)] == ["conflict"]
 
 
-def test_open_over_examples() -> None:
-    words = check_rules().open_over
-    from bulletin_nlp.check import CheckEntry
-    from bulletin_nlp.rules import load_entries
-
-    _v, entries = load_entries("check", CheckEntry)
-    for entry in entries:
-        for text in entry.examples.match:
-            assert any(w in text for w in words), text
-        for text in entry.examples.no_match:
-            assert not any(w in text for w in words), text
-
-
 def test_sample_bulletins_have_no_errors(corpus_docs: dict, tmp_path: Path) -> None:
     """The sample bulletins are consistent: only targets past their deadline remain."""
     store = Store.open(tmp_path / "s.db")
@@ -259,7 +249,10 @@ def test_cli_check(bad: Store, tmp_path: Path) -> None:
     assert strict.exit_code == 1
     lines = [json.loads(line) for line in strict.output.splitlines()]
     assert sorted(x["kind"] for x in lines) == [
-        "breakdown_sum", "conflict", "growth_mismatch", "share_mismatch",
+        "breakdown_sum",
+        "conflict",
+        "growth_mismatch",
+        "share_mismatch",
     ]
     good = build(tmp_path, {"a.txt": GOOD_A}, name="good")
     ok = runner.invoke(main, ["check", "--db", good.path, "--strict"])
@@ -284,8 +277,18 @@ def test_a_conflict_is_one_finding_with_each_value_once(tmp_path: Path) -> None:
     assert conflict.message_en.endswith(
         "more than rounding allows: 25271人 (3 bulletins); 2.6万人 (26,000 人) (2 bulletins)."
     )
-    assert (conflict.metric, conflict.place, conflict.year) == ("certified_social_workers", "331000", 2023)
-    assert len(conflict.facts) == 5 and conflict.docs == ["a0.txt", "a1.txt", "a2.txt", "b0.txt", "b1.txt"]
+    assert (conflict.metric, conflict.place, conflict.year) == (
+        "certified_social_workers",
+        "331000",
+        2023,
+    )
+    assert len(conflict.facts) == 5 and conflict.docs == [
+        "a0.txt",
+        "a1.txt",
+        "a2.txt",
+        "b0.txt",
+        "b1.txt",
+    ]
     # the same article in every copy: no conflict at all
     same = build(tmp_path, {f"c{i}.txt": f"第{i}期\n{BAD_A}" for i in range(3)}, name="copies")
     assert "conflict" not in {f.kind for f in check(same, TODAY)}
@@ -310,9 +313,12 @@ def test_ingest_stores_the_findings(bad: Store) -> None:
     assert conflict["message_en"].startswith("Different articles give different")
     assert (conflict["facts"], conflict["docs"], conflict["severity"]) == (2, 2, "error")
     assert json.loads(conflict["doc_names"]) == ["a.txt", "b.txt"]
-    facts = {r["fact_id"] for r in bad.db.query(
-        "select fact_id from check_finding_facts where finding_id = ?", [conflict["id"]]
-    )}
+    facts = {
+        r["fact_id"]
+        for r in bad.db.query(
+            "select fact_id from check_finding_facts where finding_id = ?", [conflict["id"]]
+        )
+    }
     assert facts == set(json.loads(conflict["fact_ids"]))
     runs = list(bad.db.query("select * from check_runs"))
     assert [(r["trigger"], r["findings"]) for r in runs] == [("ingest", len(findings))]
@@ -336,7 +342,9 @@ def test_cli_check_stores_findings_only_when_they_changed(bad: Store, tmp_path: 
     assert result.exit_code == 0, result.output
     kinds = {r["kind"] for r in Store.open(bad.path).db.query("select kind from check_findings")}
     assert "conflict" not in kinds and "breakdown_sum" in kinds
-    runs = [r["trigger"] for r in Store.open(bad.path).db.query("select * from check_runs order by id")]
+    runs = [
+        r["trigger"] for r in Store.open(bad.path).db.query("select * from check_runs order by id")
+    ]
     assert runs == ["ingest", "check"]
 
 

@@ -1,17 +1,16 @@
-"""DATE: the normalizer, the article-year rule, the extractor and rules/date.yaml examples."""
+"""DATE: the normalizer, the article-year rule and the extractor (the examples of
+rules/date.yaml run in tests/test_rule_examples.py)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bulletin_nlp.dates import (
-    DateEntry,
     InvertedRange,
     cn_int,
     date_rules,
@@ -24,7 +23,7 @@ from bulletin_nlp.errors import RulesError
 from bulletin_nlp.extract import date as date_stage
 from bulletin_nlp.extract import frames
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.rules import load_entries, rules_dir
+from bulletin_nlp.rules import rules_dir
 
 # (text, ref_year, expected ISO or None)
 NORMALIZE_CASES = [
@@ -411,34 +410,9 @@ def test_relative_words_inside_other_words_are_not_dates() -> None:
 # ---------------------------------------------------------------- rules/date.yaml
 
 
-@lru_cache(maxsize=1)
-def _entries() -> list[DateEntry]:
-    return load_entries("date", DateEntry)[1]
-
-
-def _spans(example: str) -> tuple[str, int, int]:
-    """An example with an optional ``[bracketed]`` expected span."""
-    if "[" in example:
-        start = example.index("[")
-        end = example.index("]") - 1
-        return example.replace("[", "").replace("]", ""), start, end
-    return example, 0, len(example)
-
-
-def _example_cases(kind: str) -> list[tuple[str, str]]:
-    return [
-        (e.id, ex)
-        for e in _entries()
-        if e.kind == "pattern" and e.extract
-        for ex in getattr(e.examples, kind)
-    ]
-
-
-def test_rules_load_and_every_pattern_has_examples() -> None:
+def test_rules_load() -> None:
     rules = date_rules()
     assert rules.patterns
-    missing = [e.id for e in _entries() if e.kind == "pattern" and not e.examples.match]
-    assert missing == []
     raw = yaml.safe_load((rules_dir() / "date.yaml").read_text(encoding="utf-8"))
     assert raw["version"] == rules.version
 
@@ -461,43 +435,3 @@ def test_a_fragment_that_uses_itself_is_refused(
     finally:
         monkeypatch.undo()
         date_rules.cache_clear()
-
-
-@pytest.mark.parametrize(("rule_id", "example"), _example_cases("match"))
-def test_extract_pattern_examples_match(rule_id: str, example: str) -> None:
-    text, start, end = _spans(example)
-    hits = _run_date(_doc(text))
-    assert (start, end, rule_id) in {(h.start, h.end, h.rule_id) for h in hits}
-    assert all(h.type == "DATE" for h in hits)
-
-
-@pytest.mark.parametrize(("rule_id", "example"), _example_cases("no_match"))
-def test_extract_pattern_examples_no_match(rule_id: str, example: str) -> None:
-    hits = _run_date(_doc(example))
-    assert rule_id not in {h.rule_id for h in hits}
-
-
-@pytest.mark.parametrize(
-    ("rule_id", "example"),
-    [(e.id, ex) for e in _entries() if e.kind == "pattern" and not e.extract
-     for ex in e.examples.match],
-)  # fmt: skip
-def test_normalizer_only_examples_normalize(rule_id: str, example: str) -> None:
-    pattern = next(p for p in date_rules().patterns if p.id == rule_id)
-    assert pattern.regex.fullmatch(example.translate(date_rules().fold))
-    assert normalize_date(example, 2020, date(2020, 6, 15)) is not None
-    assert find_dates(example, extended=True)  # the scanner finds it too
-
-
-@pytest.mark.parametrize(
-    "example",
-    [
-        ex
-        for e in _entries()
-        if e.kind == "cues" and e.name == "vague"
-        for ex in e.examples.no_match
-    ],
-)
-def test_vague_words_are_not_dates(example: str) -> None:
-    assert normalize_date(example, 2022) is None
-    assert _run_date(_doc(example)) == []

@@ -1,4 +1,5 @@
-"""DOCUMENT stage: 《》 titles, aliases, unbracketed titles, rule-file examples."""
+"""DOCUMENT stage: 《》 titles, aliases, unbracketed titles (the rule-file examples run in
+tests/test_rule_examples.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from bulletin_nlp.doc import Doc
 from bulletin_nlp.evaluate import evaluate
 from bulletin_nlp.extract import document
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.rules import load_entries
 from bulletin_nlp.spans import Hit
 
 
@@ -30,26 +30,58 @@ NOTICE = "关于组织开展2023年社会工作主题宣传活动的通知"
 PLAN = "河南省“十四五”民政事业发展规划"
 
 CASES = [
-    ("出台《台州市社会工作专业人才使用管理办法》等文件",
-     [("台州市社会工作专业人才使用管理办法", "台州市社会工作专业人才使用管理办法")]),
+    (
+        "出台《台州市社会工作专业人才使用管理办法》等文件",
+        [("台州市社会工作专业人才使用管理办法", "台州市社会工作专业人才使用管理办法")],
+    ),
     # The value keeps the source's half-width brackets; normalization only folds what
     # the extractors read.
     ("《实施办法(试行)》", [("实施办法(试行)", "实施办法(试行)")]),
-    ("《关于转发〈关于加强岗位开发的实施意见〉的通知》",
-     [("关于转发〈关于加强岗位开发的实施意见〉的通知", "关于转发〈关于加强岗位开发的实施意见〉的通知")]),
-    ("《关于\n印发沈阳市方案的通知》", [("关于\n印发沈阳市方案的通知", "关于印发沈阳市方案的通知")]),
-    (f"下发《{NOTICE}》(以下简称《通知》)。《通知》提出",
-     [(NOTICE, NOTICE), ("通知", NOTICE), ("通知", NOTICE)]),
-    (f"印发《{PLAN}》（以下简称《规划》）。《规划》依据《“十四五”民政事业发展规划》",
-     [(PLAN, PLAN), ("规划", PLAN), ("规划", PLAN),
-      ("“十四五”民政事业发展规划", "“十四五”民政事业发展规划")]),
+    (
+        "《关于转发〈关于加强岗位开发的实施意见〉的通知》",
+        [
+            (
+                "关于转发〈关于加强岗位开发的实施意见〉的通知",
+                "关于转发〈关于加强岗位开发的实施意见〉的通知",
+            )
+        ],
+    ),
+    (
+        "《关于\n印发沈阳市方案的通知》",
+        [("关于\n印发沈阳市方案的通知", "关于印发沈阳市方案的通知")],
+    ),
+    (
+        f"下发《{NOTICE}》(以下简称《通知》)。《通知》提出",
+        [(NOTICE, NOTICE), ("通知", NOTICE), ("通知", NOTICE)],
+    ),
+    (
+        f"印发《{PLAN}》（以下简称《规划》）。《规划》依据《“十四五”民政事业发展规划》",
+        [
+            (PLAN, PLAN),
+            ("规划", PLAN),
+            ("规划", PLAN),
+            ("“十四五”民政事业发展规划", "“十四五”民政事业发展规划"),
+        ],
+    ),
     (f"印发《{PLAN}》。《规划》提出", [(PLAN, PLAN), ("规划", PLAN)]),
     ("《规划》提出", [("规划", "规划")]),
-    ("联合发布\n关于加快推进乡镇（街道）社工站建设工作的通知，全面提升",
-     [("关于加快推进乡镇（街道）社工站建设工作的通知", "关于加快推进乡镇（街道）社工站建设工作的通知")]),
-    ("率先出台镇街社工站规范化建设评估指引，推进",
-     [("镇街社工站规范化建设评估指引", "镇街社工站规范化建设评估指引")]),
-    ("宣读了《关于同意委员会更名换届的批复》，", [("关于同意委员会更名换届的批复", "关于同意委员会更名换届的批复")]),
+    (
+        "联合发布\n关于加快推进乡镇（街道）社工站建设工作的通知，全面提升",
+        [
+            (
+                "关于加快推进乡镇（街道）社工站建设工作的通知",
+                "关于加快推进乡镇（街道）社工站建设工作的通知",
+            )
+        ],
+    ),
+    (
+        "率先出台镇街社工站规范化建设评估指引，推进",
+        [("镇街社工站规范化建设评估指引", "镇街社工站规范化建设评估指引")],
+    ),
+    (
+        "宣读了《关于同意委员会更名换届的批复》，",
+        [("关于同意委员会更名换届的批复", "关于同意委员会更名换届的批复")],
+    ),
 ]
 
 NEGATIVES = [
@@ -77,28 +109,6 @@ def test_not_document(text: str) -> None:
 
 def test_find_titles_outermost() -> None:
     assert document.find_titles("《甲《乙》丙》和《丁》") == [(1, 6), (9, 10)]
-
-
-_, ENTRIES = load_entries("document", document.DocumentRule)
-MATCH = [(e.id, e.kind, x) for e in ENTRIES for x in e.examples.match]
-NO_MATCH = [(e.id, x) for e in ENTRIES for x in e.examples.no_match]
-
-
-@pytest.mark.parametrize(("rule_id", "kind", "example"), MATCH)
-def test_rule_examples_match(rule_id: str, kind: str, example: str) -> None:
-    """A not_title example yields nothing; any other yields a hit of its rule inside it."""
-    doc, hits = run(example)
-    if kind.startswith("not_title"):
-        assert hits == []
-        return
-    texts = [doc.raw_text(h.start, h.end) for h in hits if h.rule_id == rule_id]
-    assert texts, f"{rule_id} found nothing in {example!r}"
-    assert all(t in example for t in texts)
-
-
-@pytest.mark.parametrize(("rule_id", "example"), NO_MATCH)
-def test_rule_examples_no_match(rule_id: str, example: str) -> None:
-    assert run(example)[1] == []
 
 
 def test_rules_load_once() -> None:

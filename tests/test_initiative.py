@@ -1,4 +1,5 @@
-"""INITIATIVE stage: lexicon, quoted terms with cues, unquoted names, rule-file examples."""
+"""INITIATIVE stage: lexicon, quoted terms with cues, unquoted names (the rule-file examples
+run in tests/test_rule_examples.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from bulletin_nlp.doc import Doc
 from bulletin_nlp.evaluate import evaluate
 from bulletin_nlp.extract import initiative
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.rules import load_entries
 from bulletin_nlp.spans import Hit
 
 
@@ -37,20 +37,30 @@ CASES = [
     ("全面实现“应报尽报”“应培尽培”", [("应报尽报", "应报尽报"), ("应培尽培", "应培尽培")]),
     ("聚焦“一老一小一困一残”等群体", [("一老一小一困一残", "一老一小一困一残")]),
     ("实施“六抓六强”工作法", [("六抓六强", "六抓六强")]),
-    ("打造了“心向融 暖敖镇”“益路同行 康乐牧人”等特色品牌",
-     [("心向融 暖敖镇", "心向融 暖敖镇"), ("益路同行 康乐牧人", "益路同行 康乐牧人")]),
-    ("依托“牵手计划”、“三区计划”和“社工黔行”等服务项目",
-     [("牵手计划", "牵手计划"), ("三区计划", "三区计划"), ("社工黔行", "社工黔行")]),
+    (
+        "打造了“心向融 暖敖镇”“益路同行 康乐牧人”等特色品牌",
+        [("心向融 暖敖镇", "心向融 暖敖镇"), ("益路同行 康乐牧人", "益路同行 康乐牧人")],
+    ),
+    (
+        "依托“牵手计划”、“三区计划”和“社工黔行”等服务项目",
+        [("牵手计划", "牵手计划"), ("三区计划", "三区计划"), ("社工黔行", "社工黔行")],
+    ),
     ("通过“送教上门”的形式", [("送教上门", "送教上门")]),
     ("“检察+社工”模式", [("检察+社工", "检察+社工")]),
     ("实施养老服务人才队伍建设工程。", [("养老服务人才队伍建设工程", "养老服务人才队伍建设工程")]),
-    ("实施社会工作者培训计划和社会工作服务机构牵手计划，",
-     [("社会工作服务机构牵手计划", "社会工作服务机构牵手计划")]),
+    (
+        "实施社会工作者培训计划和社会工作服务机构牵手计划，",
+        [("社会工作服务机构牵手计划", "社会工作服务机构牵手计划")],
+    ),
     ("公布的武汉英才计划名单", [("武汉英才计划", "武汉英才计划")]),
     ("开展国际社工\n日主题宣传活动，", [("国际社工\n日主题宣传活动", "国际社工日主题宣传活动")]),
-    ("召开 7·20 河南暴雨\n灾害工作支援行动总结会。会上，7·20河南暴雨灾害社会工作支援行动",
-     [("7·20 河南暴雨\n灾害工作支援行动", "7·20河南暴雨灾害社会工作支援行动"),
-      ("7·20河南暴雨灾害社会工作支援行动", "7·20河南暴雨灾害社会工作支援行动")]),
+    (
+        "召开 7·20 河南暴雨\n灾害工作支援行动总结会。会上，7·20河南暴雨灾害社会工作支援行动",
+        [
+            ("7·20 河南暴雨\n灾害工作支援行动", "7·20河南暴雨灾害社会工作支援行动"),
+            ("7·20河南暴雨灾害社会工作支援行动", "7·20河南暴雨灾害社会工作支援行动"),
+        ],
+    ),
 ]
 
 NEGATIVES = [
@@ -95,30 +105,6 @@ def test_place_pair_uses_document_places() -> None:
 def test_find_quotes_nested() -> None:
     quotes = initiative.find_quotes("“推进‘五社联动’”")
     assert [(q.start, q.end, q.nested) for q in quotes] == [(1, 9, True), (4, 8, False)]
-
-
-_, ENTRIES = load_entries("initiative", initiative.InitiativeRule)
-MATCH = [(e.id, e.kind, x) for e in ENTRIES for x in e.examples.match]
-NO_MATCH = [(e.id, x) for e in ENTRIES for x in e.examples.no_match]
-
-
-@pytest.mark.parametrize(("rule_id", "kind", "example"), MATCH)
-def test_rule_examples_match(rule_id: str, kind: str, example: str) -> None:
-    """A stop example yields nothing; any other yields a hit of its rule inside it."""
-    doc, hits = run(example)
-    if kind == "stop":
-        assert hits == []
-        return
-    texts = [doc.raw_text(h.start, h.end) for h in hits if h.rule_id == rule_id]
-    assert texts, f"{rule_id} found nothing in {example!r}"
-    assert all(t in example for t in texts)
-    if kind == "lexicon":
-        assert texts == [example]
-
-
-@pytest.mark.parametrize(("rule_id", "example"), NO_MATCH)
-def test_rule_examples_no_match(rule_id: str, example: str) -> None:
-    assert run(example)[1] == []
 
 
 def test_rules_load_once() -> None:

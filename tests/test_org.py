@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bulletin_nlp.errors import RulesError
 from bulletin_nlp.pipeline import process_text
@@ -19,7 +17,7 @@ from bulletin_nlp.resolve_org import (
     resolve_org,
     with_party_prefix,
 )
-from bulletin_nlp.rules import load_entries, rules_dir
+from bulletin_nlp.rules import load_entries
 
 from .conftest import GOLD
 
@@ -257,64 +255,6 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_org_cases(text: str, expected: list[tuple[str, str]]) -> None:
     assert orgs(text) == expected
-
-
-# -- rule-file examples ----------------------------------------------------------------------
-
-_BRACKET = re.compile(r"\[([^\[\]]+)\]")
-
-
-def _examples() -> list[tuple[str, str, str]]:
-    """(file:id, kind, example) for every example of org.yaml and org_lexicon.yaml."""
-    out = []
-    for name in ("org", "org_lexicon"):
-        data = yaml.safe_load((rules_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
-        for entry in data["entries"]:
-            examples = entry.get("examples") or {}
-            for kind in ("match", "no_match"):
-                for text in examples.get(kind, []):
-                    out.append((f"{name}:{entry['id']}", kind, text))
-    return out
-
-
-def _parse(example: str) -> tuple[str, list[tuple[int, int]], str | None]:
-    """Plain text, bracketed spans and the expected canonical name of the last span."""
-    text, _, norm = example.partition(" => ")
-    spans: list[tuple[int, int]] = []
-    plain = ""
-    pos = 0
-    for m in _BRACKET.finditer(text):
-        plain += text[pos : m.start()]
-        spans.append((len(plain), len(plain) + len(m.group(1))))
-        plain += m.group(1)
-        pos = m.end()
-    plain += text[pos:]
-    if not spans:
-        spans = [(0, len(plain))]
-    return plain, spans, norm or None
-
-
-@pytest.mark.parametrize(("entry", "kind", "example"), _examples())
-def test_rule_examples(entry: str, kind: str, example: str) -> None:
-    """A `match` example yields an ORG mention with exactly each bracketed span (and the
-    canonical name after ``=>`` on the last one); a `no_match` example yields no ORG."""
-    plain, spans, norm = _parse(example)
-    doc = process_text(plain)
-    found = {(m.start, m.end): m.norm for m in doc.mentions if m.type == "ORG"}
-    if kind == "no_match":
-        assert found == {}, entry
-        return
-    for span in spans:
-        assert span in found, (entry, plain[span[0] : span[1]], found)
-    if norm is not None:
-        assert found[spans[-1]] == norm, entry
-
-
-def test_every_suffix_entry_has_examples() -> None:
-    data = yaml.safe_load((rules_dir() / "org.yaml").read_text(encoding="utf-8"))
-    for entry in data["entries"]:
-        if entry["kind"] == "suffix":
-            assert entry.get("examples", {}).get("match"), entry["id"]
 
 
 # -- canonical names -------------------------------------------------------------------------

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-import yaml
 
-from bulletin_nlp.extract.person import PersonEntry, find_persons, load_rules
+from bulletin_nlp.extract.person import find_persons, load_rules
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.rules import rules_dir
 from bulletin_nlp.spans import PersonAttrs, RoleLink
 
 from .conftest import GOLD
@@ -152,35 +149,6 @@ def test_blocked_span_stops_a_name() -> None:
     assert find_persons("会长陈存根表示", blocked_spans=[(4, 7)]) == []
     # One wholly inside the name does not block it (the longer span wins later).
     assert names_blocked("会长陈存根表示", [(2, 3)]) == ["陈存根"]
-
-
-# ---- examples in rules/person.yaml -----------------------------------------------------
-
-_MARK = re.compile(r"\[([^\[\]]+)\]")
-
-
-def _examples() -> list[tuple[str, str, str]]:
-    data = yaml.safe_load((rules_dir() / "person.yaml").read_text(encoding="utf-8"))
-    out = []
-    for raw in data["entries"]:
-        entry = PersonEntry.model_validate(raw)
-        out += [(entry.id, "match", text) for text in entry.examples.match]
-        out += [(entry.id, "no_match", text) for text in entry.examples.no_match]
-    return out
-
-
-@pytest.mark.parametrize(("entry_id", "kind", "text"), _examples())
-def test_rule_examples(entry_id: str, kind: str, text: str) -> None:
-    """A match example marks the expected PERSON with [brackets]: a hit must equal it."""
-    if kind == "no_match":
-        assert names(text) == [], entry_id
-        return
-    marked = _MARK.search(text)
-    assert marked, f"{entry_id}: match example {text!r} has no [name] mark"
-    plain = text[: marked.start()] + marked.group(1) + text[marked.end() :]
-    start, end = marked.start(), marked.start() + len(marked.group(1))
-    spans = {(h.start, h.end, h.norm) for h in find_persons(plain)}
-    assert (start, end, marked.group(1)) in spans, entry_id
 
 
 def test_rules_load_once() -> None:

@@ -1,4 +1,5 @@
-"""PLACE extraction: compounds, guards against ordinary words, context, rule examples."""
+"""PLACE extraction: compounds, guards against ordinary words, context (the rule-file
+examples run in tests/test_rule_examples.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from bulletin_nlp.doc import Article, Doc
 from bulletin_nlp.extract import frames
 from bulletin_nlp.extract import place as place_stage
 from bulletin_nlp.extract.place import places_in
-from bulletin_nlp.gazetteer import place_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,22 +80,6 @@ CONTEXT_CASES = [
 def test_context_disambiguation(text: str, surface: str, adcode: str) -> None:
     hits = {span: code for span, _name, code in found(text)}
     assert hits[surface] == adcode
-
-
-def _rule_examples() -> list[tuple[str, str, bool]]:
-    out = []
-    for entry in place_rules()[1]:
-        out += [(entry.id, text, True) for text in entry.examples.match]
-        out += [(entry.id, text, False) for text in entry.examples.no_match]
-    return out
-
-
-@pytest.mark.parametrize(("rule_id", "text", "should_match"), _rule_examples())
-def test_rule_examples(rule_id: str, text: str, should_match: bool) -> None:
-    """A `match` example is exactly one PLACE hit spanning the whole example; a `no_match`
-    example gives no PLACE hit at all."""
-    spans = [span for span, _name, _code in found(text)]
-    assert spans == ([text] if should_match else []), rule_id
 
 
 def _doc(text: str, headline_end: int) -> Doc:

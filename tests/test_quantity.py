@@ -1,76 +1,19 @@
-"""QUANTITY stage: tests generated from the examples of rules/quantity.yaml, plus cases.
-
-A match example must yield a hit whose text equals the part in [brackets] (the whole
-example when it has none), with no other hit overlapping it; for unit and context_unit
-entries that hit carries the entry's id. A no_match example yields no QUANTITY hit. For
-exclude entries the examples also say whether the pattern itself matches.
-"""
+"""QUANTITY stage: cases beyond the examples of rules/quantity.yaml (those run in
+tests/test_rule_examples.py)."""
 
 from __future__ import annotations
 
 import pytest
-import regex
 
 from bulletin_nlp.doc import Doc
 from bulletin_nlp.extract import quantity
-from bulletin_nlp.extract.quantity import QuantityEntry
-from bulletin_nlp.rules import load_entries
 from bulletin_nlp.spans import Hit, QuantityAttrs
-
-_VERSION, ENTRIES = load_entries("quantity", QuantityEntry)
 
 
 def run(text: str, dates: list[tuple[int, int]] = ()) -> list[Hit]:
     doc = Doc(path="example.txt", raw=text, norm=text, nmap=list(range(len(text))))
     doc.hits = [Hit(s, e, "DATE", "", "test") for s, e in dates]
     return quantity.extract(doc)
-
-
-def split_example(example: str) -> tuple[str, int, int]:
-    """Plain text and the span the brackets mark (the whole text without brackets)."""
-    m = regex.search(r"\[([^\]]+)\]", example)
-    if not m:
-        return example, 0, len(example)
-    text = example[: m.start()] + m.group(1) + example[m.end() :]
-    return text, m.start(), m.start() + len(m.group(1))
-
-
-MATCHES = [pytest.param(e, ex, id=f"{e.id}:{ex}") for e in ENTRIES for ex in e.examples.match]
-NO_MATCHES = [pytest.param(e, ex, id=f"{e.id}:{ex}") for e in ENTRIES for ex in e.examples.no_match]
-
-
-@pytest.mark.parametrize(("entry", "example"), MATCHES)
-def test_match_examples(entry: QuantityEntry, example: str) -> None:
-    text, start, end = split_example(example)
-    hits = run(text)
-    if entry.kind == "exclude":
-        assert entry.pattern is not None
-        found = regex.search(entry.pattern, text)
-        assert found, "pattern should match"
-        assert not [h for h in hits if h.start < found.end() and found.start() < h.end]
-        return
-    exact = [h for h in hits if (h.start, h.end) == (start, end)]
-    assert exact, f"expected {text[start:end]!r}, got {[text[h.start : h.end] for h in hits]}"
-    assert not [h for h in hits if h not in exact and h.start < end and start < h.end]
-    if entry.kind in ("unit", "context_unit"):
-        assert exact[0].rule_id == entry.id
-    if entry.kind == "direction":
-        assert isinstance(exact[0].attrs, QuantityAttrs)
-        assert exact[0].attrs.direction == entry.direction
-
-
-@pytest.mark.parametrize(("entry", "example"), NO_MATCHES)
-def test_no_match_examples(entry: QuantityEntry, example: str) -> None:
-    if entry.kind == "exclude":
-        assert entry.pattern is not None
-        assert regex.search(entry.pattern, example) is None
-        return
-    assert [example[h.start : h.end] for h in run(example)] == []
-
-
-def test_every_entry_has_examples() -> None:
-    for entry in ENTRIES:
-        assert entry.examples.match or entry.examples.no_match, entry.id
 
 
 CASES = [

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import regex
 
 from bulletin_nlp.doc import Doc
 from bulletin_nlp.normalize import fold
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.rules import PatternEntry, load_entries
-from bulletin_nlp.structure import BYLINE_MAX
 
 # Written down after reading each file: (headline, source) per article, in reading order.
 EXPECTED = {
@@ -20,7 +17,10 @@ EXPECTED = {
         ("中国社会工作联合会积极支援吉林省新冠疫情防控", None),
     ],
     "001_2334c34440bd53e7.txt": [
-        ("2023年新增7473人，全市持证社工达25271人 / 浙江台州加强社工人才队伍建设", "据《台州日报》"),
+        (
+            "2023年新增7473人，全市持证社工达25271人 / 浙江台州加强社工人才队伍建设",
+            "据《台州日报》",
+        ),
         ("紧扣民生所需武汉社工专业人才已近2万人", "据《长江日报》"),
         (
             "内蒙古鄂托克前旗加强“五社联动”机制建设 / "
@@ -30,7 +30,10 @@ EXPECTED = {
     ],
     # Column layout: two headlines are printed after the bodies they belong to.
     "002_368af51edcac6a52.txt": [
-        ("中国社会工作联合会召开7·20河南暴雨灾害工作支援行动总结会陈存根出席并讲话", "据中国社会工作联合会官网"),
+        (
+            "中国社会工作联合会召开7·20河南暴雨灾害工作支援行动总结会陈存根出席并讲话",
+            "据中国社会工作联合会官网",
+        ),
         ("浙江温州：社工考试报考人数创历史新高", "据温州民政"),
         ("辽宁沈阳：9城区2022年6月底实现乡镇（街道）社工站全覆盖", "据《辽沈晚报》"),
         ("贵州铜仁：“六抓六强”工作法为社工人才队伍建设开启新征程", "据铜仁市民政局"),
@@ -44,7 +47,10 @@ EXPECTED = {
         ),
     ],
     "004_20afdbe1c563e6d4.txt": [
-        ("吉林省社会工作座谈会召开 / 中国社会工作联合会副会长乔恒出席并讲话", "据“长春朝阳”微信公众号"),
+        (
+            "吉林省社会工作座谈会召开 / 中国社会工作联合会副会长乔恒出席并讲话",
+            "据“长春朝阳”微信公众号",
+        ),
         ("《河南省“十四五”民政事业发展规划》出台大力发展社会工作", "据民政部官网"),
     ],
 }
@@ -63,7 +69,9 @@ def test_sentence_spans_reproduce_raw_text(corpus_docs: dict[str, Doc], name: st
     for sent in doc.sentences:
         start, end = doc.raw_span(sent.start, sent.end)
         assert fold(doc.raw[start:end]) == fold(doc.norm[sent.start : sent.end])
-        assert doc.raw[start] == doc.norm[sent.start] or fold(doc.raw[start]) == doc.norm[sent.start]
+        assert (
+            doc.raw[start] == doc.norm[sent.start] or fold(doc.raw[start]) == doc.norm[sent.start]
+        )
 
 
 def test_stranded_headline_belongs_to_its_article(corpus_docs: dict[str, Doc]) -> None:
@@ -92,26 +100,6 @@ def test_byline_only_text_is_one_article(text: str) -> None:
     doc = process_text(text, "t.txt", use_model=False)
     assert len(doc.articles) == 1
     assert doc.sentences
-
-
-def _structure_examples() -> list[tuple[str, str, bool]]:
-    _v, entries = load_entries("structure", PatternEntry)
-    return [
-        (e.id, text, expected)
-        for e in entries
-        for expected, texts in ((True, e.examples.match), (False, e.examples.no_match))
-        for text in texts
-    ]
-
-
-@pytest.mark.parametrize(("entry_id", "text", "expected"), _structure_examples())
-def test_structure_pattern_examples(entry_id: str, text: str, expected: bool) -> None:
-    _v, entries = load_entries("structure", PatternEntry)
-    pattern = next(e.pattern for e in entries if e.id == entry_id)
-    found = regex.search(pattern, text) is not None
-    if entry_id == "structure.byline":  # a byline is also a short line
-        found = found and len(text) <= BYLINE_MAX
-    assert found is expected
 
 
 def test_indented_lines_open_paragraphs_and_the_masthead_is_no_article() -> None:

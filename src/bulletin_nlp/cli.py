@@ -849,6 +849,9 @@ def rules() -> None:
 def rules_check(directory: str | None) -> None:
     """Validate every rules file; list every bad entry.
 
+    An entry without an example fails too, unless rules/examples_exempt.yaml lists it
+    with a reason (tests/test_rule_examples.py runs every example).
+
     Example: bulletin-nlp rules check
     """
     from .ruleset import check_rules

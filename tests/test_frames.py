@@ -100,6 +100,10 @@ def test_a_component_declares_what_it_needs() -> None:
         ("中国青年报客户端 2025-10-11 14:07:25\n中国青年报客户端北京10月10日电 国务院新闻办今天上午举行发布会。", "今天", "2025-10-10"),
         ("沧浪培育社会组织\n2012-9-29 来源：苏州日报\n在昨天下午的微公益创投大赛中，28个项目中标。", "昨天", "2012-09-28"),
         ("截至2012年底，全国共有社会组织49.9万个，比上年增长8.1%。", "上年", "2011"),
+        # the paragraph still speaks of its year; so does an undated release's next paragraph
+        ("2019年，全省社会组织达3.1万个。全年登记社会团体120个，比上年增加5个。", "上年", "2018"),
+        ("截至2019年底，全省共有社会组织3.1万个。\n全省共有基金会120个，比上年增加5个。", "上年", "2018"),
+        ("2024年3月5日讯 2019年，全省建成社工站300个。\n全省社工站比上年增加5个。", "上年", "2023"),
     ],
 )
 def test_relative_dates_count_from_the_articles_own_day_or_sentence(text: str, word: str, iso: str) -> None:

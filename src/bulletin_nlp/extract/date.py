@@ -7,10 +7,10 @@ Order of work:
    (:func:`bulletin_nlp.date_spans.date_matches`, found by the frames stage);
 2. each hit is normalized against its article's own year and date (``Article.year``,
    ``Article.date``, set by the frames stage), else the issue year; an anaphoric year
-   (``上年``) against the year its sentence names before it (截至2012年底…比上年 → 2011); a bare day (``19日``, ``18日至19日``) takes the
-   month of the previous date in the same article. A range that would end before it
-   starts (:class:`~bulletin_nlp.dates.InvertedRange`) yields no mention; the reason is
-   logged.
+   (``上年``) against the year its sentence, else its paragraph, names before it
+   (截至2012年底…比上年 → 2011); a bare day (``19日``, ``18日至19日``) takes the month
+   of the previous date in the same article. A range that would end before it starts
+   (:class:`~bulletin_nlp.dates.InvertedRange`) yields no mention; the reason is logged.
 """
 
 from __future__ import annotations
@@ -30,10 +30,16 @@ ASSIGNS = ("hits:DATE",)
 RULES = ("date",)
 
 
-def _sentence_year(doc: Doc, matches: list[DateMatch], i: int) -> int | None:
-    """The explicit year of the last date before ``matches[i]`` in its sentence."""
+def _spoken_year(doc: Doc, matches: list[DateMatch], i: int, lo: int) -> int | None:
+    """The year the text speaks of at ``matches[i]``: the explicit year of the last date
+    before it in its sentence, else in its paragraph (``截至2012年底，全国共有…。全国共有
+    社会团体27.1万个，比上年增长6.3%``: the paragraph still speaks of 2012), else after
+    ``lo``."""
     sent = doc.sentence_at(matches[i].start)
-    lo = sent.start if sent is not None else 0
+    if sent is None:
+        return None
+    para = doc.paragraphs[sent.paragraph] if sent.paragraph < len(doc.paragraphs) else None
+    lo = min(lo, para[0] if para else sent.start)
     for m in reversed(matches[:i]):
         if m.start < lo:
             break
@@ -58,9 +64,12 @@ def extract(doc: Doc) -> list[Hit]:
         ref_date = art.date if art is not None else None
         groups = dict(m.groups)
         if groups.get("rel") in anaphoric:
-            # 上年 is the year before the one the sentence speaks of (截至2012年底…比上年),
-            # not before the article's.
-            ref_year = _sentence_year(doc, matches, i) or ref_year
+            # 上年 is the year before the one the text speaks of (截至2012年底…比上年), not
+            # before the article's.
+            # An article without a year of its own (a statistics release) speaks of the
+            # last year it named, in an earlier paragraph too.
+            lo = art.start if art is not None and ref_year is None else len(text)
+            ref_year = _spoken_year(doc, matches, i, lo) or ref_year
         if "d" in groups and not {"m", "m2"} & groups.keys() and article in last_month:
             # A bare day (``19日``, ``18日至19日``) continues the month of the previous date.
             prev_year, groups["m"] = last_month[article]

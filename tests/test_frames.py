@@ -109,3 +109,20 @@ def test_a_component_declares_what_it_needs() -> None:
 def test_relative_dates_count_from_the_articles_own_day_or_sentence(text: str, word: str, iso: str) -> None:
     doc = process_text(text, "p.txt", use_model=False)
     assert {m.text: m.norm for m in doc.mentions if m.type == "DATE"}[word] == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # names no place, says 全省, printed by a provincial paper: that province
+        ("社区社会组织发展迅速\n时间：2022-10-05 来源：大众日报\n记者获悉，目前全省发展社区社会组织1.2万个。", "370000"),
+        ("记者获悉，全省建成社工站300个。（据《南方日报》）", "440000"),
+        # speaks of a city (全市): a provincial paper does not say which
+        ("记者获悉，全市建成社工站30个。（据《南方日报》）", None),
+        # names a place of its own: the outlet is not asked
+        ("记者获悉，全省建成社工站300个，杭州市120个。（据《南方日报》）", "330100"),
+    ],
+)
+def test_an_article_naming_no_place_speaks_from_its_outlets_region(text: str, place: str | None) -> None:
+    doc = process_text(text, "p.txt", use_model=False)
+    assert doc.articles[0].place == place

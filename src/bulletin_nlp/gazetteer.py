@@ -43,6 +43,7 @@ class PlaceRule(RuleEntry):
         "township",
         "surname_guard",
         "self_scope",
+        "outlet",
     ]
     levels: list[Level] = Field(default_factory=list)
     pattern: str | None = None
@@ -69,6 +70,7 @@ class PlaceRule(RuleEntry):
             "township": ("suffixes",),
             "surname_guard": ("surfaces",),
             "self_scope": ("surfaces", "levels"),
+            "outlet": ("surfaces", "target"),
         }[self.kind]
         missing = [name for name in required if not getattr(self, name)]
         if missing:
@@ -214,6 +216,18 @@ class Gazetteer:
             if target is None:
                 raise ValueError(f"place rule {rule.id}: unknown target {rule.target!r}")
             self._add_variant(rule.alias or "", Variant(target, rule.id, rule.standalone))
+        self.outlets: dict[str, Place] = {}
+        for rule in self._of("outlet"):
+            target = self.by_full_name.get(rule.target or "")
+            if target is None:
+                raise ValueError(f"place rule {rule.id}: unknown target {rule.target!r}")
+            self.outlets.update(dict.fromkeys(rule.surfaces, target))
+
+    def outlet_place(self, text: str) -> Place | None:
+        """The region a news outlet named in ``text`` serves (来源：大众日报 → 山东省), for
+        outlets whose name holds no place; the first one named wins."""
+        found = [(k, p) for o, p in self.outlets.items() if (k := text.find(o)) >= 0]
+        return min(found, key=lambda f: f[0])[1] if found else None
 
     def _add_townships(self, node: dict[str, Place | None]) -> None:
         """Note township names only; their places are made on first use (41k rows, most of

@@ -12,7 +12,9 @@ itself and nothing else.
 * ``Article.place``: the first place of its headline unless another is named at least
   twice as often, else its most frequent place;
   places of a dateline (新华社北京…电) and of publication lines are where the report was
-  filed or printed, not what it is about.
+  filed or printed, not what it is about; an article that names no place but speaks of
+  itself at a region's level (全省) takes the region of the outlet it names
+  (来源：大众日报 → 山东省, ``outlet`` entries of ``rules/place.yaml``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections import Counter
 from ..date_spans import anchor_year, date_matches
 from ..dates import cn_int, explicit_year
 from ..doc import Article, Doc
-from ..gazetteer import place_rules
+from ..gazetteer import gazetteer, place_rules
 from ..spans import Hit
 
 REQUIRES = ("articles", "sentences", "hits:PLACE")
@@ -105,22 +107,42 @@ def main_place(doc: Doc, index: int) -> str | None:
     ]
     own = [h for h in placed if not _outside(h, art)] or placed
     counts = Counter(str(h.norm["adcode"]) for h in own)
-    if not counts:
-        return None
     level = _self_level(doc.norm[art.start : art.end])
+    if not counts:
+        return _outlet_place(doc, art, level)
     if level is not None:
         # The article names itself by level (我县): its place is the one of that level
         # it names most, when it names one (a visitor's city comes first in its lead).
         at_level = Counter({c: n for c, n in counts.items() if _level(c) == level})
         if at_level:
             best = max(at_level.values())
-            return next(str(h.norm["adcode"]) for h in own if at_level[str(h.norm["adcode"])] == best)
+            return next(
+                str(h.norm["adcode"]) for h in own if at_level[str(h.norm["adcode"])] == best
+            )
     in_head = [str(h.norm["adcode"]) for h in own if head[0] <= h.start and h.end <= head[1]]
     top = max(counts.values())
     # The headline's first place, unless the article names another place more often.
     if in_head and counts[in_head[0]] * 2 > top:
         return in_head[0]
     return next(str(h.norm["adcode"]) for h in own if counts[str(h.norm["adcode"])] == top)
+
+
+_MUNICIPALITIES = frozenset({"11", "12", "31", "50"})  # 北京, 天津, 上海, 重庆
+
+
+def _outlet_place(doc: Doc, art: Article, level: str | None) -> str | None:
+    """The region of the outlet an article names (来源：大众日报), when the article names
+    no place but speaks of itself at that region's level (全省)."""
+    spans = [(art.start, art.end), *art.meta_spans]
+    for s, e in spans:
+        place = gazetteer().outlet_place(doc.norm[s:e])
+        if place is not None:
+            # A municipality (上海市) speaks of itself as a city (全市) too.
+            levels = {_level(place.adcode)} | (
+                {"city"} if place.adcode[:2] in _MUNICIPALITIES else set()
+            )
+            return place.adcode if level in levels else None
+    return None
 
 
 def issue_year(doc: Doc, own: list[int | None]) -> int | None:
@@ -147,7 +169,9 @@ def own_date(doc: Doc, index: int) -> datetime.date | None:
                 year = explicit_year(groups) or art.year
                 try:
                     if year is not None:
-                        return datetime.date(year, int(cn_int(groups["m"]) or 0), int(cn_int(groups["d"]) or 0))
+                        return datetime.date(
+                            year, int(cn_int(groups["m"]) or 0), int(cn_int(groups["d"]) or 0)
+                        )
                 except ValueError:
                     continue
     return None

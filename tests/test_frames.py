@@ -37,7 +37,9 @@ def test_a_given_issue_year_dates_the_undated_articles_only() -> None:
 
 
 def test_an_article_alone_without_a_date_has_no_year() -> None:
-    doc = process_text("宁波市民政局介绍，今年全市共有社区社会组织3200家。", "p.txt", use_model=False)
+    doc = process_text(
+        "宁波市民政局介绍，今年全市共有社区社会组织3200家。", "p.txt", use_model=False
+    )
     assert doc.articles[0].year is None and doc.facts[0]["year"] is None
 
 
@@ -59,13 +61,17 @@ def test_a_publication_line_dates_its_article(line: str, year: int) -> None:
 
 
 def test_a_span_to_now_does_not_date_the_article() -> None:
-    doc = process_text("河北省民政厅透露，2021年以来，全省累计建成社工站2200个。", "p.txt", use_model=False)
+    doc = process_text(
+        "河北省民政厅透露，2021年以来，全省累计建成社工站2200个。", "p.txt", use_model=False
+    )
     assert doc.articles[0].year is None and doc.facts[0]["year"] is None
 
 
 def test_a_datelines_place_is_not_the_articles() -> None:
     doc = process_text(
-        "新华社北京3月5日电 记者从民政部获悉，截至2023年底，共有社会组织89.2万个。", "p.txt", use_model=False
+        "新华社北京3月5日电 记者从民政部获悉，截至2023年底，共有社会组织89.2万个。",
+        "p.txt",
+        use_model=False,
     )
     assert doc.articles[0].place is None
 
@@ -97,16 +103,30 @@ def test_a_component_declares_what_it_needs() -> None:
 @pytest.mark.parametrize(
     ("text", "word", "iso"),
     [
-        ("中国青年报客户端 2025-10-11 14:07:25\n中国青年报客户端北京10月10日电 国务院新闻办今天上午举行发布会。", "今天", "2025-10-10"),
-        ("沧浪培育社会组织\n2012-9-29 来源：苏州日报\n在昨天下午的微公益创投大赛中，28个项目中标。", "昨天", "2012-09-28"),
+        (
+            "中国青年报客户端 2025-10-11 14:07:25\n中国青年报客户端北京10月10日电 国务院新闻办今天上午举行发布会。",
+            "今天",
+            "2025-10-10",
+        ),
+        (
+            "沧浪培育社会组织\n2012-9-29 来源：苏州日报\n在昨天下午的微公益创投大赛中，28个项目中标。",
+            "昨天",
+            "2012-09-28",
+        ),
         ("截至2012年底，全国共有社会组织49.9万个，比上年增长8.1%。", "上年", "2011"),
         # the paragraph still speaks of its year; so does an undated release's next paragraph
         ("2019年，全省社会组织达3.1万个。全年登记社会团体120个，比上年增加5个。", "上年", "2018"),
-        ("截至2019年底，全省共有社会组织3.1万个。\n全省共有基金会120个，比上年增加5个。", "上年", "2018"),
+        (
+            "截至2019年底，全省共有社会组织3.1万个。\n全省共有基金会120个，比上年增加5个。",
+            "上年",
+            "2018",
+        ),
         ("2024年3月5日讯 2019年，全省建成社工站300个。\n全省社工站比上年增加5个。", "上年", "2023"),
     ],
 )
-def test_relative_dates_count_from_the_articles_own_day_or_sentence(text: str, word: str, iso: str) -> None:
+def test_relative_dates_count_from_the_articles_own_day_or_sentence(
+    text: str, word: str, iso: str
+) -> None:
     doc = process_text(text, "p.txt", use_model=False)
     assert {m.text: m.norm for m in doc.mentions if m.type == "DATE"}[word] == iso
 
@@ -115,7 +135,10 @@ def test_relative_dates_count_from_the_articles_own_day_or_sentence(text: str, w
     ("text", "place"),
     [
         # names no place, says 全省, printed by a provincial paper: that province
-        ("社区社会组织发展迅速\n时间：2022-10-05 来源：大众日报\n记者获悉，目前全省发展社区社会组织1.2万个。", "370000"),
+        (
+            "社区社会组织发展迅速\n时间：2022-10-05 来源：大众日报\n记者获悉，目前全省发展社区社会组织1.2万个。",
+            "370000",
+        ),
         ("记者获悉，全省建成社工站300个。（据《南方日报》）", "440000"),
         # speaks of a city (全市): a provincial paper does not say which
         ("记者获悉，全市建成社工站30个。（据《南方日报》）", None),
@@ -123,6 +146,8 @@ def test_relative_dates_count_from_the_articles_own_day_or_sentence(text: str, w
         ("记者获悉，全省建成社工站300个，杭州市120个。（据《南方日报》）", "330100"),
     ],
 )
-def test_an_article_naming_no_place_speaks_from_its_outlets_region(text: str, place: str | None) -> None:
+def test_an_article_naming_no_place_speaks_from_its_outlets_region(
+    text: str, place: str | None
+) -> None:
     doc = process_text(text, "p.txt", use_model=False)
     assert doc.articles[0].place == place

@@ -177,3 +177,24 @@ def test_streets_csv_has_the_shape_the_fast_reader_expects() -> None:
 def test_former_names_of_districts(name: str, adcode: str) -> None:
     place = lookup(name)
     assert place is not None and place.adcode == adcode
+
+
+@pytest.mark.parametrize(
+    ("name", "full_name", "adcode"),
+    [
+        ("沧浪区", "江苏省苏州市沧浪区", "320500"),
+        ("宣武区", "北京市宣武区", "110000"),
+        ("闸北区", "上海市闸北区", "310000"),
+    ],
+)
+def test_a_merged_district_keeps_its_name_with_its_citys_code(
+    name: str, full_name: str, adcode: str
+) -> None:
+    place = lookup(name)
+    assert place is not None and (place.full_name, place.adcode) == (full_name, adcode)
+
+
+def test_a_merged_district_must_not_name_a_place_of_today() -> None:
+    rule = PlaceRule(id="merged-x", kind="merged_district", target="北京市", surfaces=["东城区"])
+    with pytest.raises(ValueError, match="merged-x: 东城区 names a place today"):
+        Gazetteer((*place_rules()[1], rule))

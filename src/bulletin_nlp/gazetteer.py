@@ -44,6 +44,7 @@ class PlaceRule(RuleEntry):
         "surname_guard",
         "self_scope",
         "outlet",
+        "merged_district",
     ]
     levels: list[Level] = Field(default_factory=list)
     pattern: str | None = None
@@ -71,6 +72,7 @@ class PlaceRule(RuleEntry):
             "surname_guard": ("surfaces",),
             "self_scope": ("surfaces", "levels"),
             "outlet": ("surfaces", "target"),
+            "merged_district": ("surfaces", "target"),
         }[self.kind]
         missing = [name for name in required if not getattr(self, name)]
         if missing:
@@ -216,6 +218,17 @@ class Gazetteer:
             if target is None:
                 raise ValueError(f"place rule {rule.id}: unknown target {rule.target!r}")
             self._add_variant(rule.alias or "", Variant(target, rule.id, rule.standalone))
+        for rule in self._of("merged_district"):
+            city = self.by_full_name.get(rule.target or "")
+            if city is None:
+                raise ValueError(f"place rule {rule.id}: unknown target {rule.target!r}")
+            for surface in rule.surfaces:
+                if any(v.rule_id == OFFICIAL for v in self._variants.get(surface, ())):
+                    raise ValueError(f"place rule {rule.id}: {surface} names a place today")
+                # No code of its own any more: the city's, as a place below a county keeps
+                # its county's (FACTS.md), with its own name.
+                place = Place(surface, city.full_name + surface, city.adcode, "county", city.adcode)
+                self._add_variant(surface, Variant(place, rule.id, True))
         self.outlets: dict[str, Place] = {}
         for rule in self._of("outlet"):
             target = self.by_full_name.get(rule.target or "")

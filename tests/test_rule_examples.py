@@ -21,6 +21,7 @@ import regex
 from bulletin_nlp.dates import date_rules, find_dates, normalize_date
 from bulletin_nlp.doc import Doc
 from bulletin_nlp.facts import FieldCase
+from bulletin_nlp.gazetteer import gazetteer
 from bulletin_nlp.gold import place_norm
 from bulletin_nlp.normalize import compact
 from bulletin_nlp.pipeline import process_text
@@ -93,7 +94,8 @@ def check_place(entry: Any, ex: Example, match: bool) -> None:
     text when none is marked) and no other, the last one of the place after ``=>`` (full
     name or adcode); a no_match example yields no PLACE hit. For self_scope entries a
     match example is an article that names itself by level (我县): its place is the one
-    of the marked PLACE."""
+    of the marked PLACE; for outlet entries, an article that names no place: its place is
+    the outlet's region."""
     if entry.kind == "self_scope":
         no_value("place self_scope", ex)
         assert match, "self_scope examples are articles (match)"
@@ -101,6 +103,11 @@ def check_place(entry: Any, ex: Example, match: bool) -> None:
         places = {span: h.norm["adcode"] for span, h in hits(doc, "PLACE")}
         assert ex.spans[-1] in places, places
         assert doc.articles[0].place == places[ex.spans[-1]]
+        return
+    if entry.kind == "outlet":
+        no_value("place outlet", ex)
+        assert match, "outlet examples are articles (match)"
+        assert run(ex.text).articles[0].place == gazetteer().by_full_name[entry.target].adcode
         return
     found = hits(run(ex.text, "place"), "PLACE")
     if not match:

@@ -38,6 +38,16 @@ def _snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
+def _entities(db: Path) -> list[tuple[object, ...]]:
+    """Every entity row but the version of the rules that found it, sorted."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "select id, type, name, adcode, level, parent, aliases, mentions, rule_id, extractor "
+        "from entities"
+    ).fetchall()
+    return sorted(rows, key=repr)
+
+
 def _corpus(folder: Path, copies: int) -> Path:
     """``copies`` distinct variants of each sample bulletin (an issue number line on top)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -191,12 +201,19 @@ def test_changed_ruleset_reextracts_everything(
         result = ingest([SAMPLES], db)
         assert len(result.processed) == 5 and not result.skipped
         new = _snapshot(db)
+        new_version = ruleset_version()
     finally:
         monkeypatch.delenv("BULLETIN_NLP_RULES")
         ruleset_version.cache_clear()
     old = _snapshot(serial_db)
     assert {t: len(v) for t, v in new.items()} == {t: len(v) for t, v in old.items()}
-    assert new["entities"] == old["entities"]
+    # The same entities, counted once; their provenance names the ruleset that found them.
+    assert _entities(db) == _entities(serial_db)
+    conn = sqlite3.connect(db)
+    versions = {
+        r[0] for r in conn.execute("select ruleset_version from entities where extractor = 'rule'")
+    }
+    assert versions == {new_version}
 
 
 def test_a_bad_file_is_one_line_and_the_batch_goes_on(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 
 from bulletin_nlp.errors import StoreError
 from bulletin_nlp.ingest import ingest
-from bulletin_nlp.store import Store, bigrams, fts_query
+from bulletin_nlp.pipeline import process_text
+from bulletin_nlp.store import SCHEMA_VERSION, Store, bigrams, fts_query
+from bulletin_nlp.versions import ruleset_version
 
 from .conftest import SAMPLES
 
@@ -162,3 +165,82 @@ def test_bad_year_ranges_are_refused(db_path: Path, year: str, message: str) -> 
     ingest([SAMPLES], db_path)
     with pytest.raises(StoreError, match=re.escape(message)):
         Store.open(db_path).facts(year=year)
+
+
+# -- rule provenance on roles and entities (issue 17) --------------------------------------
+
+PROVENANCE = ("rule_id", "extractor", "ruleset_version")
+
+
+def _provenance(db: Path, table: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    return conn.execute(f"select {', '.join(PROVENANCE)} from {table}").fetchall()
+
+
+def test_roles_and_entities_carry_rule_provenance(db_path: Path) -> None:
+    ingest([SAMPLES], db_path)
+    roles, entities = _provenance(db_path, "roles"), _provenance(db_path, "entities")
+    assert roles and entities
+    assert all(rule and extractor == "rule" for rule, extractor, _ in roles), roles
+    assert {version for *_, version in roles} == {ruleset_version()}
+    assert all(rule and extractor and version for rule, extractor, version in entities)
+    person_rules = {
+        r[0]
+        for r in sqlite3.connect(db_path).execute(
+            "select rule_id from mentions where type = 'PERSON'"
+        )
+    }
+    assert {rule for rule, *_ in roles} <= person_rules  # the rule of the person's mention
+
+
+def test_an_older_database_gains_the_provenance_columns(db_path: Path, tmp_path: Path) -> None:
+    ingest([SAMPLES], db_path)
+    conn = sqlite3.connect(db_path)
+    for table in ("roles", "entities"):
+        for column in PROVENANCE:
+            conn.execute(f"alter table {table} drop column {column}")
+    conn.execute("alter table entities drop column sources")
+    conn.execute("pragma user_version = 3")
+    conn.commit()
+    conn.close()
+    assert Store.open_existing(db_path).facts()  # read-only: read as it is
+    assert "rule_id" not in {
+        r[1] for r in sqlite3.connect(db_path).execute("pragma table_info(roles)")
+    }
+    src = tmp_path / "new.txt"
+    src.write_text("2022年4月26日，台州市民政局局长张伟出席会议。\n", encoding="utf-8")
+    assert not ingest([src], db_path).failed  # opened for writing: upgraded, then written
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+    for table in ("roles", "entities"):
+        assert set(PROVENANCE) <= {r[1] for r in conn.execute(f"pragma table_info({table})")}
+    assert "sources" in {r[1] for r in conn.execute("pragma table_info(entities)")}
+    new = conn.execute(
+        "select r.rule_id, r.extractor from roles r join documents d on d.id = r.doc_id "
+        "where d.name = 'new.txt'"
+    ).fetchall()
+    assert new and all(rule and extractor == "rule" for rule, extractor in new), new
+
+
+def _entity_table(path: Path, *texts: tuple[str, str]) -> list[tuple[object, ...]]:
+    """The entities of a store that ``texts`` (name, text) were written to in order."""
+    store = Store.open(path)
+    for name, text in texts:
+        store.write_document(process_text(text, name, use_model=False), ruleset_version())
+    return sorted(store.conn.execute("select * from entities").fetchall(), key=repr)
+
+
+def test_entity_provenance_is_exact_whatever_the_order(tmp_path: Path) -> None:
+    """An entity's provenance counts its mentions per rule: the same rows whatever order
+    documents are stored in, and the same after a document is replaced as when it was
+    first written so."""
+    a = ("a.txt", "台州市民政局召开会议。民政部出席。\n")
+    b = ("b.txt", "民政部召开会议，台州市民政局参加。\n")
+    a2 = ("a.txt", "民政部召开会议。\n")
+    forward = _entity_table(tmp_path / "ab.db", a, b)
+    assert forward == _entity_table(tmp_path / "ba.db", b, a)
+    assert _entity_table(tmp_path / "ab.db", a2) == _entity_table(tmp_path / "b_a2.db", b, a2)
+    sources = dict(
+        sqlite3.connect(tmp_path / "ab.db").execute("select name, sources from entities")
+    )
+    assert json.loads(sources["民政部"])[0][-1] == 2  # one source, two mentions

@@ -27,6 +27,7 @@ from .errors import BulletinError, InputError
 from .formats import format_of, read_bytes
 from .io import display_path, expand_paths, terminal_line
 from .store import Store, StoreUnavailable
+from .store.rows import document_rows
 from .versions import ruleset_version
 
 #: Tasks kept in flight per worker: enough to hide latency, few enough to bound memory.
@@ -181,7 +182,6 @@ def watch_parent(pid: int) -> None:
 def extract_task(path: str, data: bytes, source_sha256: str, issue_year: int | None) -> Outcome:
     """Decode and extract one file into store rows (runs in a worker process or on dask)."""
     from .pipeline import process_text
-    from .store import document_rows
 
     ruleset = ruleset_version()
     model = model_version()

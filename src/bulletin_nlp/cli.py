@@ -402,9 +402,9 @@ def facts(db_path: str, fmt: str, **filters: Any) -> None:
     except BulletinError as exc:
         _fail(exc)
         return
-    from .export import COLUMNS
+    from .store.columns import EXPORTED, names
 
-    columns = tuple(COLUMNS)  # one column list for `facts` and `export`
+    columns = names(EXPORTED)  # one definition of a fact row for `facts` and `export`
     if fmt == "json":
         from .io import json_line
 

@@ -15,37 +15,11 @@ from typing import IO, Any
 from .errors import BulletinError
 from .io import OutputError, display_path, replaced_on_success, text_output
 from .store import Store
+from .store.columns import EXPORTED
 
-#: Exported columns and their types (those of ``bulletin-nlp facts --format json``).
-COLUMNS: dict[str, type] = {
-    "id": str,
-    "doc": str,
-    "metric": str,
-    "subject": str,
-    "value": float,
-    "unit": str,
-    "approx": str,
-    "place": str,
-    "place_name": str,
-    "org": str,
-    "year": int,
-    "modality": str,
-    "qualifier": str,
-    "quantity_text": str,
-    "evidence_text": str,
-    "quantity_start": int,
-    "quantity_end": int,
-    "evidence_start": int,
-    "evidence_end": int,
-    "review_status": str,  # unreviewed, accepted, corrected, rejected (values as corrected)
-    "review_note": str,
-    # The extracted value of each field a correction changed (empty where none did).
-    "original_value": float,
-    "original_metric": str,
-    "original_place": str,
-    "original_place_name": str,
-    "original_year": int,
-}
+#: Exported columns and their types (those of ``bulletin-nlp facts --format json``), from
+#: the one definition of a fact row.
+COLUMNS: dict[str, type] = {c.name: c.py_type for c in EXPORTED}
 FORMATS = ("csv", "jsonl", "parquet")
 
 
@@ -61,9 +35,7 @@ def fact_rows(store: Store, **filters: Any) -> list[dict[str, Any]]:
 BOM = "\ufeff"
 
 
-def export(
-    store: Store, fmt: str, out: str | Path, *, excel: bool = False, **filters: Any
-) -> int:
+def export(store: Store, fmt: str, out: str | Path, *, excel: bool = False, **filters: Any) -> int:
     """Write the matching facts to ``out`` ('-' is stdout) as ``fmt``; return how many.
     ``excel``: CSV starts with a UTF-8 byte order mark, so Excel reads it as UTF-8."""
     if fmt not in FORMATS:

@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BulletinError
 from .store import Store
+from .store.columns import BROWSED, FACT_TABLES, names
+from .store.fts import fts_query
 
 SPEC_FILE = Path(__file__).resolve().parent / "data" / "datasette.yaml"
 HOST = "127.0.0.1"
@@ -84,31 +86,42 @@ def spec() -> ServeSpec:
 # -- derived tables -------------------------------------------------------------------
 
 
-#: The columns of ``facts_browse``: facts as reviewed, with foreign keys Datasette links.
-_BROWSE_COLUMNS = """
-    id text, doc_id text references documents(id), article_id text references articles(id),
-    sentence_id text references sentences(id), metric text references metrics(id),
-    subject text, value real, unit text, approx text,
-    place text references places(adcode), province text references places(adcode),
-    org text, year integer, modality text, qualifier text, review_status text,
-    review_note text, original_value real, original_metric text references metrics(id),
-    original_place text references places(adcode), original_year integer,
-    quantity_text text, evidence_text text, quantity_start integer, quantity_end integer,
-    evidence_start integer, evidence_end integer, rule_id text"""
-_BROWSE_NAMES = [line.strip().split()[0] for line in _BROWSE_COLUMNS.split(",") if line.strip()]
-# Facts as an editor left them: corrected values, rejected facts left out.
-_REVIEWED_VIEW = """create view facts_reviewed as
-select v.id, f.doc_id, f.article_id,
-    (select s.id from sentences s where s.doc_id = f.doc_id
+#: The foreign keys of ``facts_browse``, so that Datasette links a fact to its document,
+#: article and evidence sentence and shows names for codes.
+_BROWSE_REFERENCES = {
+    "doc_id": "documents(id)",
+    "article_id": "articles(id)",
+    "sentence_id": "sentences(id)",
+    "metric": "metrics(id)",
+    "place": "places(adcode)",
+    "province": "places(adcode)",
+    "original_metric": "metrics(id)",
+    "original_place": "places(adcode)",
+}
+#: How ``facts_reviewed`` computes the columns ``facts_view`` lacks (the rest are its own).
+_BROWSE_SOURCES = {
+    "doc_id": "f.doc_id",
+    "article_id": "f.article_id",
+    "sentence_id": """(select s.id from sentences s where s.doc_id = f.doc_id
         and s.start <= f.quantity_start and f.quantity_start < s.end
-        order by s.start limit 1) as sentence_id,
-    v.metric, v.subject, v.value, v.unit, v.approx, v.place,
-    case when v.place is null or v.place = '100000' then v.place
-         else substr(v.place, 1, 2) || '0000' end as province,
-    v.org, v.year, v.modality, v.qualifier, v.review_status, v.review_note,
-    v.original_value, v.original_metric, v.original_place, v.original_year,
-    v.quantity_text, v.evidence_text, v.quantity_start, v.quantity_end,
-    v.evidence_start, v.evidence_end, v.rule_id
+        order by s.start limit 1)""",
+    "province": """case when v.place is null or v.place = '100000' then v.place
+         else substr(v.place, 1, 2) || '0000' end""",
+}
+#: The columns of ``facts_browse`` (facts as reviewed, with foreign keys Datasette links),
+#: from the one definition of a fact row.
+_BROWSE_NAMES = names(BROWSED)
+_BROWSE_COLUMNS = ", ".join(
+    f"{c.name} {c.sql_type}"
+    + (f" references {_BROWSE_REFERENCES[c.name]}" if c.name in _BROWSE_REFERENCES else "")
+    for c in BROWSED
+)
+_REVIEWED_SELECT = ",\n    ".join(
+    f"{_BROWSE_SOURCES.get(n, 'v.' + n)} as {n}" for n in _BROWSE_NAMES
+)
+# Facts as an editor left them: corrected values, rejected facts left out.
+_REVIEWED_VIEW = f"""create view facts_reviewed as
+select {_REVIEWED_SELECT}
 from facts_view v join facts f on f.id = v.id
 where v.review_status != 'rejected'"""
 # Keep one fact's row of facts_browse as reviewed, in place (so the table keeps its order):
@@ -239,9 +252,12 @@ def build_metadata(store: Store) -> dict[str, Any]:
         if name not in present:
             continue
         columns = {c.name for c in store.db[name].columns}
+        # The columns of a fact row are described once, with the row (store.columns).
+        described = {c.name: c.description for c in FACT_TABLES.get(name, ())}
+        described.update(table.columns)
         entry: dict[str, Any] = {
             "description": table.description,
-            "columns": {c: d for c, d in table.columns.items() if c in columns},
+            "columns": {c: d for c, d in described.items() if c in columns},
         }
         facets = [f for f in table.facets if f in columns]
         if facets:
@@ -257,7 +273,7 @@ def build_metadata(store: Store) -> dict[str, Any]:
         if q.chart:
             link = escape(chart_url(db_name, name, q))
             queries[name]["description_html"] = (
-                f"<p>{escape(q.description)}</p><p><a href=\"{link}\">图表 / open as a "
+                f'<p>{escape(q.description)}</p><p><a href="{link}">图表 / open as a '
                 "chart</a> (datasette-vega; the chart settings are in the address).</p>"
             )
         else:
@@ -429,8 +445,6 @@ def bigram_search() -> None:
         return
 
     def escape_fts(query: str) -> str:
-        from .store import fts_query
-
         return fts_query(str(query or "")) or '""'
 
     def prepare_connection(conn: Any) -> None:

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from bulletin_nlp import store as store_module
 from bulletin_nlp.formats import DEFAULT_MAX_BYTES
 
 from .conftest import CORPUS_FILES, DATA_TABLES, cli, snapshot
@@ -138,7 +137,7 @@ def _read_only(ctx: Ctx) -> tuple[list[object], Path]:
     def connect(path: str, **kw: object) -> sqlite3.Connection:
         return real(f"file:{path}?mode=ro", uri=True, **kw)  # type: ignore[arg-type]
 
-    ctx.mp.setattr(store_module.sqlite3, "connect", connect)
+    ctx.mp.setattr(sqlite3, "connect", connect)  # the store connects through it
     return _db_cmd(ctx, ctx.db)
 
 

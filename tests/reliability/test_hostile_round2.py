@@ -691,7 +691,7 @@ def test_10_read_commands_open_the_database_read_only(
             raise sqlite3.OperationalError("attempt to write a readonly database")
         return real(database, *args, **kwargs)
 
-    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+    monkeypatch.setattr(sqlite3, "connect", connect)  # the store connects through it
     for command in READ_COMMANDS:
         if command == "ingest":
             continue
@@ -917,7 +917,7 @@ def test_17_full_disk_stops_the_run_with_one_error(
         conn.execute(f"pragma max_page_count = {pages + 8}")  # what a full disk leaves
         return conn
 
-    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+    monkeypatch.setattr(sqlite3, "connect", connect)  # the store connects through it
     result = cli("ingest", corpus, "--db", stored_db)
     refused(result, stored_db, "database or disk is full")
     assert "stopped after storing" in result.output

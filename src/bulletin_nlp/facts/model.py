@@ -28,7 +28,8 @@ class QuantityFact(BaseModel):
 
 
 class RoleFact(BaseModel):
-    """A (person, role, org) triple."""
+    """A (person, role, org) triple, with the rule provenance of the hit it is built from
+    (the PERSON hit whose titles name the role), as mentions carry it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,10 +37,13 @@ class RoleFact(BaseModel):
     role: str
     org: str | None
     person_span: tuple[int, int] | None = None
+    rule_id: str = ""
+    extractor: str = "rule"
+    ruleset_version: str = ""
 
 
 def role_dict(role: RoleFact) -> dict[str, Any]:
-    """A role fact with its person span (raw offsets) for the store."""
+    """A role fact with its person span (raw offsets) and provenance for the store."""
     span = role.person_span or (None, None)
     return {
         "person": role.person,
@@ -47,6 +51,9 @@ def role_dict(role: RoleFact) -> dict[str, Any]:
         "org": role.org,
         "person_start": span[0],
         "person_end": span[1],
+        "rule_id": role.rule_id,
+        "extractor": role.extractor,
+        "ruleset_version": role.ruleset_version,
     }
 
 

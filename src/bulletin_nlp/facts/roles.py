@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import regex
 
+from .. import PIPELINE_VERSION
 from ..doc import Doc
 from ..spans import Hit, PersonAttrs
+from ..versions import ruleset_version
 from .model import RoleFact
 
 if TYPE_CHECKING:
@@ -111,7 +113,17 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
             seen.add(key)
             out.append(
                 RoleFact(
-                    person=key[0], role=role, org=org, person_span=doc.raw_span(h.start, h.end)
+                    person=key[0],
+                    role=role,
+                    org=org,
+                    person_span=doc.raw_span(h.start, h.end),
+                    # Provenance of the PERSON hit whose titles name the role, as its
+                    # mention has it (a model's hit would carry no ruleset).
+                    rule_id=h.rule_id,
+                    extractor=h.extractor,
+                    ruleset_version=(
+                        ruleset_version() if h.extractor == "rule" else PIPELINE_VERSION
+                    ),
                 )
             )
         prev = (h.end, sent_start, links[-1][1] if links else current)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -69,6 +69,8 @@ class Doc:
     roles: list[dict[str, Any]] = field(default_factory=list)  # FACTS.md role facts
     table_cells: list[Cell] = field(default_factory=list)  # set by structure: tables' figures
     date_matches: list[DateMatch] = field(default_factory=list)  # set by frames: date shapes
+    # set by the place stage: every gazetteer surface by start offset, longest first
+    place_matches: dict[int, list[str]] = field(default_factory=dict)
 
     @cached_property
     def sha256(self) -> str:
@@ -117,6 +119,13 @@ class Doc:
             self.__dict__["_article_starts"] = cached
         k = bisect_right(cached[1], pos) - 1
         return cached[2][k] if k >= 0 else 0
+
+    def sentences_within(self, start: int, end: int) -> list[Sentence]:
+        """The sentences starting in [start, end), in order (a bisect, not a scan: an
+        article-by-article pass over a long document stays linear)."""
+        self.sentence_at(start)  # builds (or checks) the cached start list
+        starts = self.__dict__["_sentence_starts"][1]
+        return self.sentences[bisect_left(starts, start) : bisect_left(starts, end)]
 
     def sentence_at(self, pos: int) -> Sentence | None:
         """The sentence holding normalized offset ``pos``, if any."""

@@ -20,7 +20,10 @@ itself and nothing else.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 from ..date_spans import anchor_year, date_matches
 from ..dates import cn_int, explicit_year
@@ -41,9 +44,8 @@ def lead_spans(doc: Doc, index: int) -> list[tuple[int, int]]:
     spans = [art.headline_span] if art.headline_span else []
     body = [
         s
-        for s in doc.sentences
+        for s in doc.sentences_within(art.start, art.end)
         if s.article == index
-        and art.start <= s.start < art.end
         and not (art.headline_span and art.headline_span[0] <= s.start < art.headline_span[1])
         and not any(m[0] <= s.start < m[1] for m in art.meta_spans)
     ]
@@ -54,16 +56,27 @@ def lead_spans(doc: Doc, index: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _own_year(doc: Doc, index: int) -> int | None:
+class _Within:
+    """Items with a ``start`` that start in a range: a bisect over their sorted starts,
+    computed once, so that an article-by-article pass stays linear in a long document."""
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = sorted(items, key=lambda x: x.start)  # stable: ties keep their order
+        self.starts = [x.start for x in self.items]
+
+    def __call__(self, start: int, end: int) -> list[Any]:
+        return self.items[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
+
+
+def _own_year(doc: Doc, index: int, within: _Within) -> int | None:
     art = doc.articles[index]
-    matches = doc.date_matches
     for s, e in art.meta_spans:  # the publication line dates the article
-        for m in matches:
-            if s <= m.start < e and (year := anchor_year(doc, m)) is not None:
+        for m in within(s, e):
+            if (year := anchor_year(doc, m)) is not None:
                 return year
     for s, e in lead_spans(doc, index):
-        for m in matches:
-            if s <= m.start < e and (year := anchor_year(doc, m)) is not None:
+        for m in within(s, e):
+            if (year := anchor_year(doc, m)) is not None:
                 return year
     return None
 
@@ -92,17 +105,22 @@ def _level(code: str) -> str:
     return "city" if code[4:] == "00" else "county"
 
 
-def main_place(doc: Doc, index: int) -> str | None:
+def main_place(doc: Doc, index: int, within: _Within) -> str | None:
     """The article's place: the first place of its headline, unless the article names
     another at least twice as often, else its most frequent; a
     place of its publication line (来源：镇海区人民政府) only when the text names none."""
     art = doc.articles[index]
     head = art.headline_span or (art.start, art.start)
+    # The article's places and its headline's (a headline may stand before the article).
+    candidates = within(art.start, art.end)
+    if not (art.start <= head[0] and head[1] <= art.end):
+        candidates = sorted(
+            {id(h): h for h in [*within(*head), *candidates]}.values(), key=lambda h: h.start
+        )
     placed = [
         h
-        for h in doc.hits_of("PLACE")
-        if (art.start <= h.start < art.end or head[0] <= h.start < head[1])
-        and isinstance(h.norm, dict)
+        for h in candidates
+        if isinstance(h.norm, dict)
         and not (art.dateline_span and art.dateline_span[0] <= h.start < art.dateline_span[1])
     ]
     own = [h for h in placed if not _outside(h, art)] or placed
@@ -154,16 +172,14 @@ def issue_year(doc: Doc, own: list[int | None]) -> int | None:
     return max(counts, key=lambda y: (counts[y], y)) if counts else None
 
 
-def own_date(doc: Doc, index: int) -> datetime.date | None:
+def own_date(doc: Doc, index: int, within: _Within) -> datetime.date | None:
     """The day the article reports from: its dateline's (…3月10日电, 本报…讯 with a
     date), else its publication line's (2021-04-07 09:58). 昨天 and 今天 count from it."""
     art = doc.articles[index]
     spans = [s for s in lead_spans(doc, index)[-LEAD_SENTENCES:]][:1]
     candidates = [*spans, *art.meta_spans]
     for s, e in candidates:
-        for m in doc.date_matches:
-            if not s <= m.start < e:
-                continue
+        for m in within(s, e):
             groups = m.groups
             if "m" in groups and "d" in groups and not {"m2", "d2"} & groups.keys():
                 year = explicit_year(groups) or art.year
@@ -180,10 +196,11 @@ def own_date(doc: Doc, index: int) -> datetime.date | None:
 def extract(doc: Doc) -> list[Hit]:
     """Assign each article's year, date and place; adds no hits."""
     doc.date_matches = date_matches(doc)  # the date shapes, read here and by the DATE stage
-    own = [_own_year(doc, i) for i in range(len(doc.articles))]
+    dates, places = _Within(doc.date_matches), _Within(doc.hits_of("PLACE"))
+    own = [_own_year(doc, i, dates) for i in range(len(doc.articles))]
     fallback = issue_year(doc, own)
     for i, art in enumerate(doc.articles):
         art.year = own[i] if own[i] is not None else fallback
-        art.date = own_date(doc, i)
-        art.place = main_place(doc, i)
+        art.date = own_date(doc, i, dates)
+        art.place = main_place(doc, i, places)
     return []

@@ -57,7 +57,7 @@ def resolve_figure(fig: Figure, ctx: DocContext) -> QuantityFact:
     if not isinstance(chosen, MetricEntry):
         chosen = None  # a step that found the figure counts no metric of the vocabulary
     ctx.previous.append((fig, chosen))
-    ctx.resolved.append(fig)
+    ctx.add_resolved(fig)
     y = fig.resolved["year"]
     mod: Literal["actual", "target"] = (
         "target" if fig.resolved["modality"] == "target" else "actual"

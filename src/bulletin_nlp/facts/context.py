@@ -125,6 +125,8 @@ class DocContext:
         self.cells = {(c.start, c.end): c for c in doc.table_cells}
         self.previous: list[tuple[Figure, MetricEntry | None]] = []  # figures so far
         self.resolved: list[Figure] = []  # figures resolved so far, in resolution order
+        # the same, by article: a headline looks for its twin in its own article only
+        self.resolved_in: dict[int | None, list[Figure]] = {}
         self.last_actual_year: dict[int, int] = {}  # article -> year of its last result
         self.cache: dict[Any, Any] = {}
 
@@ -158,16 +160,20 @@ class DocContext:
         hs, he = art.headline_span
         if not hs <= fig.start < he:
             return None
-        for other in self.resolved:
+        for other in self.resolved_in.get(fig.article_index, ()):
             if (
-                other.article_index == fig.article_index
-                and other is not fig
+                other is not fig
                 and not hs <= other.start < he
                 and other.unit == fig.unit
                 and same_figure(fig.norm, other.norm)
             ):
                 return other
         return None
+
+    def add_resolved(self, fig: Figure) -> None:
+        """Record a figure whose fields are all decided."""
+        self.resolved.append(fig)
+        self.resolved_in.setdefault(fig.article_index, []).append(fig)
 
     def article_bounds(self, fig: Figure) -> tuple[int, int]:
         """The figure's article, headline included, in normalized offsets."""

@@ -71,7 +71,7 @@ def article_place(fig: Figure, ctx: DocContext) -> str | None:
     own = sum(1 for h in ctx.place_index.within(art.start, art.end) if adcode(h) == art.place)
     place = NATIONAL if nation and nation > own else art.place
     lead_end = art.headline_span[1] if art.headline_span else art.start
-    body = [s for s in ctx.doc.sentences if s.start >= lead_end and s.start < art.end][:2]
+    body = ctx.doc.sentences_within(lead_end, art.end)[:2]
     lead_end = max([lead_end, *(s.end for s in body)])
     if place is None and any(
         p.search(str(h.norm))

@@ -46,7 +46,7 @@ def run_one(kind: str, size: int) -> None:
     from bulletin_nlp.facts import build_quantity_facts, build_role_facts
     from bulletin_nlp.normalize import normalize
     from bulletin_nlp.pipeline import components, process_text, to_mentions
-    from bulletin_nlp.resolve import resolve_overlaps
+    from bulletin_nlp.resolve.overlaps import resolve_overlaps
     from bulletin_nlp.structure import analyze
 
     process_text("2022年4月26日，民政部在北京召开会议。", use_model=False)  # load everything

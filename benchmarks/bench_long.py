@@ -91,7 +91,7 @@ def run_one(path: Path, repeat: int, use_model: bool) -> None:
     from bulletin_nlp.facts import build_quantity_facts, build_role_facts
     from bulletin_nlp.normalize import normalize
     from bulletin_nlp.pipeline import components, process_text, to_mentions
-    from bulletin_nlp.resolve import resolve_overlaps
+    from bulletin_nlp.resolve.overlaps import resolve_overlaps
     from bulletin_nlp.structure import analyze
 
     warm_up()

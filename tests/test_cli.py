@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -10,12 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from bulletin_nlp.cli import main
+from bulletin_nlp.ingest import ingest
 
 from .conftest import CORPUS, SAMPLES
 
 
 def test_extract_json_prints_one_line_per_file() -> None:
-    result = CliRunner().invoke(main, ["extract", str(CORPUS / "000_44766cfa53dbf2a3.txt"), "--json"])
+    result = CliRunner().invoke(
+        main, ["extract", str(CORPUS / "000_44766cfa53dbf2a3.txt"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().split("\n")
     assert len(lines) == 1
@@ -92,7 +97,18 @@ def test_facts_table_shows_qualifier_and_counts_in_the_singular(tmp_path: Path) 
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", str(SAMPLES), "--db", db]).exit_code == 0
     result = runner.invoke(
-        main, ["facts", "--db", db, "--place", "台州", "--metric", "持证社会工作者人数", "--year", "2023"]
+        main,
+        [
+            "facts",
+            "--db",
+            db,
+            "--place",
+            "台州",
+            "--metric",
+            "持证社会工作者人数",
+            "--year",
+            "2023",
+        ],
     )
     assert result.exit_code == 0, result.output
     header = next(line for line in result.output.splitlines() if "qualifier" in line)
@@ -115,8 +131,33 @@ def test_facts_table_shows_qualifier_and_counts_in_the_singular(tmp_path: Path) 
         (["--year", "2023-21"], "use YYYY or YYYY-YYYY"),
     ],
 )
-def test_facts_refuses_what_would_match_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+def test_facts_refuses_what_would_match_nothing(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     db = str(tmp_path / "x.db")
     CliRunner().invoke(main, ["ingest", str(CORPUS / "001_2334c34440bd53e7.txt"), "--db", db])
     result = CliRunner().invoke(main, ["facts", "--db", db, *args])
     assert result.exit_code == 1 and message in result.output
+
+
+def test_a_cold_facts_query_loads_no_pipeline(tmp_path: Path) -> None:
+    """A researcher's query reads the database only: no jieba, spaCy or pipeline stage is
+    imported (each costs seconds of start-up), whatever the filters."""
+
+    db = tmp_path / "s.db"
+    ingest([SAMPLES], db)
+    code = (
+        "import sys\n"
+        "from bulletin_nlp.cli import main\n"
+        f"sys.argv = ['bulletin-nlp', 'facts', '--db', {str(db)!r}, '--place', '浙江', '--metric', 'social_work_stations']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'spacy', 'thinc')"
+        " or m.startswith(('bulletin_nlp.pipeline', 'bulletin_nlp.extract', 'bulletin_nlp.segment')))\n"
+        "print('heavy', heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "heavy []" in out.stderr, out.stderr
+    assert out.stdout.strip(), out.stderr  # the query printed its rows

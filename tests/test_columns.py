@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bulletin_nlp import serve
+from bulletin_nlp import datasette_app as serve
 from bulletin_nlp.cli import main
 from bulletin_nlp.export import COLUMNS, write_csv
 from bulletin_nlp.pipeline import process_file

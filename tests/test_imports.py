@@ -13,12 +13,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "bulletin_nlp"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "spans", "versions"),
     ("rules", "io", "formats", "segment", "numbers", "dates", "gazetteer", "lexicon"),
-    ("normalize", "layout_cues", "doc", "tables", "date_spans", "resolve", "resolve_org"),
+    ("normalize", "layout_cues", "doc", "tables", "date_spans", "resolve"),
     ("structure", "extract"),
     ("facts",),
     ("pipeline", "gold"),
     ("evaluate", "store", "check", "batch", "ingest", "export", "review", "report", "ruleset"),
-    ("server", "serve", "cli"),
+    ("review_server", "datasette_app", "cli"),
 )
 
 

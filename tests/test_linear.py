@@ -28,7 +28,7 @@ from bulletin_nlp.extract import _org_refs, model, org, person
 from bulletin_nlp.facts import build_role_facts, roles
 from bulletin_nlp.normalize import normalize
 from bulletin_nlp.pipeline import components
-from bulletin_nlp.resolve import resolve_overlaps
+from bulletin_nlp.resolve.overlaps import resolve_overlaps
 from bulletin_nlp.spans import MENTION_TYPES
 from bulletin_nlp.structure import analyze
 

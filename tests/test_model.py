@@ -13,7 +13,7 @@ from bulletin_nlp.cli import main
 from bulletin_nlp.extract import STAGES, model
 from bulletin_nlp.extract.person import load_rules as person_rules
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.resolve_org import lexicon_canonical
+from bulletin_nlp.resolve.org import lexicon_canonical
 from bulletin_nlp.spans import Hit
 
 # An organization and a person that no rule lexicon lists, and no rule cue licenses.

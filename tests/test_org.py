@@ -9,7 +9,7 @@ import pytest
 
 from bulletin_nlp.errors import RulesError
 from bulletin_nlp.pipeline import process_text
-from bulletin_nlp.resolve_org import (
+from bulletin_nlp.resolve.org import (
     OrgRule,
     canonical_place,
     expand_body,

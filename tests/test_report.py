@@ -16,7 +16,7 @@ from bulletin_nlp.cli import main
 from bulletin_nlp.ingest import ingest
 from bulletin_nlp.report import highlight, render_report
 from bulletin_nlp.review import decisions
-from bulletin_nlp.server import STATIC, create_app, safe_path
+from bulletin_nlp.review_server import STATIC, create_app, safe_path
 from bulletin_nlp.store import Store
 
 from .conftest import CORPUS

@@ -13,18 +13,21 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import multiprocessing
 import os
+import select
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import PIPELINE_VERSION
+from . import PIPELINE_VERSION, versions
 from .errors import BulletinError, InputError
-from .formats import format_of, read_bytes
+from .formats import decode_source, format_of, read_bytes
 from .io import display_path, expand_paths, terminal_line
 from .store import Store, StoreUnavailable
 from .store.rows import document_rows
@@ -109,7 +112,6 @@ def model_version() -> str | None:
     Read from the model's metadata without loading it, so skipping stays cheap; a
     document extracted with another model (or with it off) counts as changed.
     """
-    from . import versions
 
     try:
         return versions.model_version() if versions.model_enabled() else None
@@ -152,7 +154,6 @@ def watch_parent(pid: int) -> None:
     forkserver, which lives while they do) would wait forever, 200 MB each. A daemon
     thread waits on the writer's pidfd (or polls where there is none) and exits hard.
     """
-    import threading
 
     def wait() -> None:
         try:
@@ -160,8 +161,6 @@ def watch_parent(pid: int) -> None:
         except (AttributeError, OSError):
             fd = None
         if fd is not None:
-            import select
-
             poller = select.poll()
             poller.register(fd, select.POLLIN)
             while not poller.poll(None):
@@ -200,7 +199,6 @@ def extract_task(path: str, data: bytes, source_sha256: str, issue_year: int | N
 
 
 def _decode(path: str, data: bytes) -> Any:
-    from .formats import decode_source
 
     return decode_source(data, path, format_of(path))
 
@@ -237,8 +235,6 @@ class ProcessExecutor(Executor):
     name = "processes"
 
     def __init__(self, workers: int):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
         self.pool = ProcessPoolExecutor(
@@ -252,7 +248,6 @@ class ProcessExecutor(Executor):
         return self.pool.submit(extract_task, *args)
 
     def wait(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        from concurrent.futures import wait
 
         done, rest = wait(pending, return_when=FIRST_COMPLETED)
         return set(done), set(rest)
@@ -370,9 +365,7 @@ class Progress:
         if self.bar is not None:
             c = self.counts
             same = f", {c['duplicate']} duplicate" if c["duplicate"] else ""
-            summary = (
-                f"{c['processed']} new, {c['skipped']} unchanged{same}, {c['failed']} failed"
-            )
+            summary = f"{c['processed']} new, {c['skipped']} unchanged{same}, {c['failed']} failed"
             self.bar.update(self.task, advance=1, rate=self.rate(), summary=summary)
             return
         now = time.perf_counter()

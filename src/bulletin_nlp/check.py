@@ -23,13 +23,15 @@ vocabulary (count units, share and growth metrics, open-ended "over" words) is d
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import sqlite3
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -45,7 +47,11 @@ INHERIT_RULE = "facts.metric.breakdown_inherit"
 _EPS = 1e-12
 
 Kind = Literal[
-    "breakdown_sum", "share_mismatch", "growth_mismatch", "conflict", "implausible",
+    "breakdown_sum",
+    "share_mismatch",
+    "growth_mismatch",
+    "conflict",
+    "implausible",
     "target_unreported",
 ]
 
@@ -283,8 +289,6 @@ def _signature(findings: Iterable[Finding]) -> set[tuple[Any, ...]]:
 
 def stored_signature(store: Store) -> set[tuple[Any, ...]]:
     """What the stored findings say (to tell whether a new check changed anything)."""
-    import json
-    import sqlite3
 
     try:
         rows = store.conn.execute(
@@ -314,9 +318,6 @@ def store_findings(
     (``trigger``: ingest, check or review); return its id. When they are the ones stored
     already, nothing is written and None is returned. With ``commit=False`` the change
     stays in the open transaction, for the caller to commit."""
-    import json
-    from collections import Counter
-    from datetime import UTC, datetime
 
     if not findings_changed(store, findings):
         return None
@@ -345,8 +346,18 @@ def store_findings(
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                f.id, run_id, f.kind, f.severity, f.message, f.message_en, f.metric, f.place,
-                f.place_name, f.year, len(f.facts), len(f.docs),
+                f.id,
+                run_id,
+                f.kind,
+                f.severity,
+                f.message,
+                f.message_en,
+                f.metric,
+                f.place,
+                f.place_name,
+                f.year,
+                len(f.facts),
+                len(f.docs),
                 json.dumps([x.id for x in f.facts]),
                 json.dumps(f.docs, ensure_ascii=False),
             )
@@ -370,12 +381,13 @@ def store_findings(
 # -- the checks ----------------------------------------------------------------------
 
 
-def _finding(
-    kind: Kind, severity: str, message: tuple[str, str], facts: list[_Fact]
-) -> Finding:
+def _finding(kind: Kind, severity: str, message: tuple[str, str], facts: list[_Fact]) -> Finding:
     """A finding over ``facts`` (the first one says what it is about), with its message
     in Chinese and in English."""
-    members = [FindingFact.model_validate({k: f.row.get(k) for k in FindingFact.model_fields}) for f in facts]
+    members = [
+        FindingFact.model_validate({k: f.row.get(k) for k in FindingFact.model_fields})
+        for f in facts
+    ]
     first = facts[0]
     return Finding(
         id=stable_id(kind, *sorted(f.id for f in members))[:12],
@@ -629,9 +641,7 @@ def _conflict_message(shown: list[_Fact]) -> tuple[str, str]:
     by_value: dict[float, list[_Fact]] = defaultdict(list)
     for f in shown:
         by_value[f.value].append(f)
-    ranked = sorted(
-        by_value.values(), key=lambda fs: (-len({f["doc"] for f in fs}), fs[0].value)
-    )
+    ranked = sorted(by_value.values(), key=lambda fs: (-len({f["doc"] for f in fs}), fs[0].value))
     zh, en = [], []
     for fs in ranked:
         docs = len({f["doc"] for f in fs})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +13,9 @@ from typing import Any, TypeVar
 import click
 
 from .errors import BulletinError
+from .io import display_path, expand_paths, json_line, json_safe, read_text, terminal_safe
+from .store import Store
+from .store.columns import EXPORTED, names
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,8 +47,6 @@ def model_option(fn: F) -> F:
 def _model_switch(use_model: bool) -> None:
     """Turn the model stage off for this process and the workers it starts."""
     if not use_model:
-        import os
-
         from .extract.model import ENV_OFF
 
         os.environ[ENV_OFF] = "1"
@@ -64,7 +67,6 @@ def _fail(exc: Exception) -> None:
     """One line naming the input and the reason (the traceback too with ``--debug``)."""
     if _debug():
         raise exc
-    from .io import terminal_safe
 
     raise click.ClickException(terminal_safe(str(exc)))
 
@@ -72,7 +74,6 @@ def _fail(exc: Exception) -> None:
 def _safe(text: object) -> str:
     """Untrusted text (bulletin content, file names) fit for one terminal line: line
     breaks as spaces, other control characters as escapes (``\\x1b``), never acted on."""
-    from .io import terminal_safe
 
     flat = str("" if text is None else text).replace("\r\n", " ").replace("\n", " ")
     return terminal_safe(flat, newlines=False)
@@ -97,7 +98,6 @@ class _Main(click.Group):
                     f"internal error: {type(exc).__name__}: {exc} "
                     "(run with --debug for the traceback, and report it)"
                 )
-            from .io import terminal_safe
 
             raise click.ClickException(terminal_safe(message)) from None
 
@@ -105,7 +105,9 @@ class _Main(click.Group):
 @click.group(cls=_Main)
 @click.version_option(package_name="bulletin-nlp")
 @click.option(
-    "--debug", is_flag=True, envvar="BULLETIN_NLP_DEBUG",
+    "--debug",
+    is_flag=True,
+    envvar="BULLETIN_NLP_DEBUG",
     help="Show the traceback of an error instead of its one-line message.",
 )
 def main(debug: bool) -> None:
@@ -127,14 +129,15 @@ def main(debug: bool) -> None:
 @main.command(short_help="Print the mentions, facts and roles of bulletin files.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (FACTS.md shape).")
-@click.option("--issue-year", type=ISSUE_YEAR, default=None, help="Year of the issue, if no date in text.")
+@click.option(
+    "--issue-year", type=ISSUE_YEAR, default=None, help="Year of the issue, if no date in text."
+)
 @model_option
 def extract(paths: tuple[str, ...], as_json: bool, issue_year: int | None, use_model: bool) -> None:
     """Extract mentions, facts and roles from bulletin files.
 
     Example: bulletin-nlp extract corpus/000_44766cfa53dbf2a3.txt --json
     """
-    from .io import display_path, expand_paths, json_line, read_text
     from .pipeline import process_text, to_json
 
     failed = 0
@@ -185,22 +188,32 @@ def _norm_text(norm: Any) -> str:
 @main.command(short_help="Process bulletin files or folders into the database.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
-@click.option("--issue-year", type=ISSUE_YEAR, default=None, help="Year of the issue, if no date in text.")
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    "--issue-year", type=ISSUE_YEAR, default=None, help="Year of the issue, if no date in text."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
     help="Extraction processes (one writer); with --dask, workers of a local cluster. "
     "At most the CPU count unless --force-workers.",
 )
 @click.option(
-    "--force-workers", is_flag=True,
+    "--force-workers",
+    is_flag=True,
     help="Start --workers processes even when there are fewer CPUs.",
 )
 @click.option(
-    "--dask", "dask_address", default=None, metavar="ADDRESS",
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="ADDRESS",
     help="Extract on a dask.distributed cluster: scheduler address or 'local' (extra: dask).",
 )
 @click.option(
-    "--progress/--no-progress", default=None,
+    "--progress/--no-progress",
+    default=None,
     help="Force the progress bar on, or all progress output off (default: a bar on a "
     "terminal, plain log lines otherwise).",
 )
@@ -305,7 +318,9 @@ def _listed(what: str, lines: list[str], most: int = 10) -> None:
     "--limit", type=LIMIT, default=20, show_default=True, help="Show at most N sentences."
 )
 @click.option(
-    "--json", "as_json", is_flag=True,
+    "--json",
+    "as_json",
+    is_flag=True,
     help="Print JSON Lines (id, doc, start, end, text, headline) instead of text lines.",
 )
 def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
@@ -314,8 +329,6 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
 
     Example: bulletin-nlp search 社工站 --db bulletins.db
     """
-    from .io import json_line
-    from .store import Store
 
     try:
         rows = Store.open_existing(db_path).search(query, limit=limit)
@@ -356,15 +369,20 @@ def fact_filters(fn: F) -> F:
     """The filters of ``facts``, shared by ``export``."""
     options = [
         click.option(
-            "--metric", default=None,
+            "--metric",
+            default=None,
             help="Metric id or label (certified_social_workers, 持证社会工作者人数; "
             "rules/metrics.yaml). An unknown one is refused with the list.",
         ),
-        click.option("--place", default=None, help="Place name or adcode; includes places below it."),
+        click.option(
+            "--place", default=None, help="Place name or adcode; includes places below it."
+        ),
         click.option("--year", default=None, help="YYYY or YYYY-YYYY (2021-2023)."),
         click.option("--org", default=None, help="Organization (canonical name or part of it)."),
         click.option(
-            "--modality", type=click.Choice(["actual", "target"]), default=None,
+            "--modality",
+            type=click.Choice(["actual", "target"]),
+            default=None,
             help="actual: figures reported; target: figures planned.",
         ),
         click.option("--status", type=STATUS, default=None, help=STATUS_HELP),
@@ -379,7 +397,10 @@ def fact_filters(fn: F) -> F:
 @db_option
 @fact_filters
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
     show_default=True,
     help="table: for reading (values as reviewed, qualifier, status); csv or json: every "
     "column, with evidence offsets and the extracted values of corrected fields.",
@@ -391,7 +412,6 @@ def facts(db_path: str, fmt: str, **filters: Any) -> None:
 
     Example: bulletin-nlp facts --db bulletins.db --place 浙江省 --year 2021-2023
     """
-    from .store import Store
 
     hidden = 0
     try:
@@ -402,16 +422,11 @@ def facts(db_path: str, fmt: str, **filters: Any) -> None:
     except BulletinError as exc:
         _fail(exc)
         return
-    from .store.columns import EXPORTED, names
 
     columns = names(EXPORTED)  # one definition of a fact row for `facts` and `export`
     if fmt == "json":
-        from .io import json_line
-
         click.echo(json_line([{k: r.get(k) for k in columns} for r in rows], indent=1))
     elif fmt == "csv":
-        import csv
-
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()  # RFC 4180 line ends
         writer.writerows(rows)
@@ -430,8 +445,17 @@ def _facts_table(rows: list[dict[str, Any]], hidden: int = 0) -> None:
     from rich.text import Text
 
     table = Table(show_lines=False)
-    for col in ("id", "metric", "qualifier", "value", "place", "year", "modality", "status",
-                "evidence"):
+    for col in (
+        "id",
+        "metric",
+        "qualifier",
+        "value",
+        "place",
+        "year",
+        "modality",
+        "status",
+        "evidence",
+    ):
         table.add_column(col, overflow="fold")
     for r in rows:
         evidence = "".join(str(r["evidence_text"]).split())
@@ -443,7 +467,9 @@ def _facts_table(rows: list[dict[str, Any]], hidden: int = 0) -> None:
             str(r["id"])[:10],
             _was(metric, r.get("original_metric")),
             str(r.get("qualifier") or ""),
-            _was(_value_text(r), None if original_value is None else _value_text(r, original_value)),
+            _was(
+                _value_text(r), None if original_value is None else _value_text(r, original_value)
+            ),
             _was(str(r["place_name"] or ""), r.get("original_place_name")),
             _was(str(r["year"] or ""), r.get("original_year")),
             str(r["modality"]),
@@ -465,7 +491,6 @@ def show(fact_id: str, db_path: str) -> None:
 
     Example: bulletin-nlp show 3f2a9c --db bulletins.db
     """
-    from .store import Store
 
     try:
         row = Store.open_existing(db_path).fact(fact_id)
@@ -473,7 +498,12 @@ def show(fact_id: str, db_path: str) -> None:
         _fail(exc)
         return
     raw: str = row["raw"]
-    qs, qe, es, ee = row["quantity_start"], row["quantity_end"], row["evidence_start"], row["evidence_end"]
+    qs, qe, es, ee = (
+        row["quantity_start"],
+        row["quantity_end"],
+        row["evidence_start"],
+        row["evidence_end"],
+    )
     line = raw.count("\n", 0, qs) + 1
     column = qs - (raw.rfind("\n", 0, qs) + 1) + 1
     # Every field comes from a bulletin or a file name: control characters are escaped.
@@ -525,7 +555,10 @@ def show(fact_id: str, db_path: str) -> None:
 @main.command(short_help="Browse the database in Datasette on 127.0.0.1.")
 @db_option
 @click.option(
-    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(1, 65535),
     help="Port on 127.0.0.1 (checked after the database).",
 )
 @click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata JSON and exit.")
@@ -535,9 +568,8 @@ def serve(db_path: str, port: int, print_metadata: bool) -> None:
 
     Example: bulletin-nlp serve --db bulletins.db --port 8001
     """
-    from .serve import build_metadata, prepare
-    from .serve import serve as run_server
-    from .store import Store
+    from .datasette_app import build_metadata, prepare
+    from .datasette_app import serve as run_server
 
     try:
         if print_metadata:
@@ -553,12 +585,16 @@ def serve(db_path: str, port: int, print_metadata: bool) -> None:
 @main.command(short_help="Export facts as CSV, JSON Lines or Parquet.")
 @db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "parquet"]),
+    required=True,
     help="csv (UTF-8, RFC 4180), jsonl (one JSON object a line) or parquet (extra: parquet).",
 )
 @click.option("--out", required=True, help="Output file ('-' for stdout; not for parquet).")
 @click.option(
-    "--excel", is_flag=True,
+    "--excel",
+    is_flag=True,
     help="CSV for Excel: UTF-8 with a byte order mark, so Chinese text opens correctly.",
 )
 @fact_filters
@@ -570,7 +606,6 @@ def export(db_path: str, fmt: str, out: str, excel: bool, **filters: Any) -> Non
     Example: bulletin-nlp export --db bulletins.db --format csv --excel --out facts.csv
     """
     from .export import export as run_export
-    from .store import Store
 
     try:
         count = run_export(Store.open_existing(db_path), fmt, out, excel=excel, **filters)
@@ -588,25 +623,33 @@ CHECK_FACTS_SHOWN = 5
 @main.command("check", short_help="Find figures that do not add up (findings in Chinese).")
 @db_option
 @click.option(
-    "--json", "as_json", is_flag=True,
+    "--json",
+    "as_json",
+    is_flag=True,
     help="Print one JSON object per finding (message in Chinese and English, every fact).",
 )
 @click.option("--strict", is_flag=True, help="Exit with status 1 when there is any finding.")
 @click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
     help="Date deadlines are judged against (default: today).",
 )
 @click.option(
-    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
     help="Language of the messages printed.",
 )
 @click.option(
-    "--store/--no-store", "keep", default=True, show_default=True,
+    "--store/--no-store",
+    "keep",
+    default=True,
+    show_default=True,
     help="Store the findings in the database (check_findings) when they changed.",
 )
-def check_cmd(
-    db_path: str, as_json: bool, strict: bool, today: Any, lang: str, keep: bool
-) -> None:
+def check_cmd(db_path: str, as_json: bool, strict: bool, today: Any, lang: str, keep: bool) -> None:
     """Find facts that do not add up: breakdowns, shares, growth rates, conflicting
     figures across articles, implausible values, targets past their deadline. The
     findings are stored in the database (table check_findings) when they changed.
@@ -614,7 +657,6 @@ def check_cmd(
     Example: bulletin-nlp check --db bulletins.db --strict
     """
     from .check import check, findings_changed, store_findings
-    from .store import Store
 
     day = today.date() if today else None
     try:
@@ -630,7 +672,6 @@ def check_cmd(
             store_findings(writer, findings, trigger="check", today=day)
         except BulletinError as exc:
             click.echo(f"warning: findings not stored in the database ({_safe(exc)})", err=True)
-    from .io import json_safe
 
     for finding in findings:
         if as_json:
@@ -656,15 +697,27 @@ def check_cmd(
 @main.command(short_help="Review facts in the browser: accept, reject, correct.")
 @db_option
 @click.option(
-    "--port", default=8002, show_default=True, type=click.IntRange(1, 65535),
+    "--port",
+    default=8002,
+    show_default=True,
+    type=click.IntRange(1, 65535),
     help="Port on 127.0.0.1.",
 )
 @click.option("--reviewer", default=None, help="Who decides (default: the login name).")
-@click.option("--export", "export_path", default=None, type=click.Path(dir_okay=False),
-              help="Write every decision to this JSON Lines file and exit.")
-@click.option("--import", "import_path", default=None,
-              type=click.Path(exists=True, dir_okay=False),
-              help="Apply the decisions of a JSON Lines export and exit.")
+@click.option(
+    "--export",
+    "export_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write every decision to this JSON Lines file and exit.",
+)
+@click.option(
+    "--import",
+    "import_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Apply the decisions of a JSON Lines export and exit.",
+)
 def review(
     db_path: str, port: int, reviewer: str | None, export_path: str | None, import_path: str | None
 ) -> None:
@@ -673,7 +726,6 @@ def review(
 
     Example: bulletin-nlp review --db bulletins.db --port 8002
     """
-    from .store import Store
 
     try:
         if export_path or import_path:
@@ -690,10 +742,12 @@ def review(
                 count = export_decisions(store, export_path)
                 click.echo(f"{export_path}: {_plural(count, 'decision')}")
             return
-        from .server import serve as run_review
+        from .review_server import serve as run_review
 
         run_review(
-            db_path, port, reviewer,
+            db_path,
+            port,
+            reviewer,
             on_ready=lambda url: click.echo(f"Reviewing at {url} (Ctrl+C stops)"),
         )
     except BulletinError as exc:
@@ -709,7 +763,6 @@ def report(db_path: str, out: str) -> None:
     Example: bulletin-nlp report --db bulletins.db --out report.html
     """
     from .report import write_report
-    from .store import Store
 
     try:
         count = write_report(Store.open_existing(db_path), out)
@@ -721,12 +774,18 @@ def report(db_path: str, out: str) -> None:
 
 @main.command("eval", short_help="Score extraction against gold annotations (P/R/F1).")
 @click.option(
-    "--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False),
+    "--gold",
+    "gold_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
     help="Folder of gold annotations (*.json, compiled by `gold compile`): corpus/gold, "
     "corpus/realworld/dev/gold...",
 )
 @click.option(
-    "--corpus", "corpus_dir", default=None, type=click.Path(exists=True, file_okay=False),
+    "--corpus",
+    "corpus_dir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False),
     help="Folder of the bulletins the golds name (default: the folder above --gold).",
 )
 @click.option("--errors", "show_errors", is_flag=True, help="List every disagreement.")
@@ -803,8 +862,13 @@ def gold() -> None:
 
 @gold.command("compile")
 @click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--corpus", "corpus_dir", default=None, type=click.Path(file_okay=False),
-              help="Folder of the bulletins (default: the folder above GOLD_DIR).")
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder of the bulletins (default: the folder above GOLD_DIR).",
+)
 def gold_compile(gold_dir: str, corpus_dir: str | None) -> None:
     """Resolve every YAML gold in GOLD_DIR to raw offsets and write the JSON beside it.
 
@@ -843,7 +907,10 @@ def rules() -> None:
 
 @rules.command("check")
 @click.option(
-    "--dir", "directory", default=None, type=click.Path(file_okay=False),
+    "--dir",
+    "directory",
+    default=None,
+    type=click.Path(file_okay=False),
     help="Rules folder (default: $BULLETIN_NLP_RULES, else the project's rules/).",
 )
 def rules_check(directory: str | None) -> None:

@@ -15,7 +15,9 @@ import io
 import os
 import re
 import stat
+import zipfile
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import InputError
@@ -66,7 +68,6 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 def max_bytes() -> int:
     """The input size limit in bytes."""
-    import os
 
     try:
         return int(os.environ.get(MAX_BYTES_ENV, DEFAULT_MAX_BYTES))
@@ -213,7 +214,12 @@ def _no_nul(text: str, path: str) -> str:
 # Codecs a page may not declare: not text encodings of a document (``undefined`` fails
 # on every byte; the escape codecs and UTF-7 decode markup into other markup).
 _REFUSED_CODECS = {
-    "undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7",
+    "undefined",
+    "idna",
+    "punycode",
+    "unicode-escape",
+    "raw-unicode-escape",
+    "utf-7",
 }
 
 
@@ -372,7 +378,6 @@ _HEAD_CONTENT = frozenset("base link meta noscript script style template title".
 
 def _stream_render(markup: str) -> str:
     """The text :func:`_render` gives, from a streaming parse (linear in the page)."""
-    from html.parser import HTMLParser
 
     parts: list[str] = []
     hidden: list[str] = []  # the hidden element being skipped, once per nesting level
@@ -509,7 +514,6 @@ def docx_text(data: bytes, path: str = "<bytes>") -> str:
     """Text of a Word document (python-docx, the optional ``docx`` extra): paragraphs
     and tables in document order, one paragraph per line (an empty paragraph is an
     empty line), each table row as ``cell | cell |`` (a table pasted as text)."""
-    import zipfile
 
     try:
         import docx
@@ -526,8 +530,7 @@ def docx_text(data: bytes, path: str = "<bytes>") -> str:
     limit = max(len(data), 1 << 20) * DOCX_UNPACKED_FACTOR
     if unpacked > limit:
         raise InputError(
-            f"{path}: Word document too large once unpacked ({unpacked:,} bytes; "
-            f"at most {limit:,})"
+            f"{path}: Word document too large once unpacked ({unpacked:,} bytes; at most {limit:,})"
         )
     lines: list[str] = []
     try:

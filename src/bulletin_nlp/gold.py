@@ -19,7 +19,9 @@ from typing import Any
 import yaml
 
 from .errors import BulletinError
+from .gazetteer import gazetteer
 from .io import read_text
+from .pipeline import process_file, to_json
 from .spans import MENTION_TYPES
 
 NATIONAL_NAMES = ("全国", "中国", "中华人民共和国")
@@ -59,7 +61,6 @@ class _Compact:
 def place_norm(name: str) -> dict[str, str] | None:
     """``{name, adcode}`` for a full path place name; a place below a county keeps the
     county's adcode (FACTS.md). None when no prefix of the name is a known place."""
-    from .gazetteer import gazetteer
 
     if name in NATIONAL_NAMES:
         return {"name": name, "adcode": "100000"}
@@ -217,8 +218,6 @@ def compile_folder(gold_dir: str | Path, corpus_dir: str | Path | None = None) -
 def draft_gold(text_path: str | Path, url: str | None = None) -> str:
     """A YAML gold draft of one bulletin from the pipeline's own output, for an annotator
     to correct entry by entry (never to be committed unread)."""
-    from .gazetteer import gazetteer
-    from .pipeline import process_file, to_json
 
     doc = process_file(text_path)
     record = to_json(doc)

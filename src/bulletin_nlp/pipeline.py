@@ -15,7 +15,7 @@ from .extract import STAGES
 from .facts import build_quantity_facts, build_role_facts, fact_dict, role_dict
 from .io import read_text
 from .normalize import fold, normalize
-from .resolve import resolve_overlaps
+from .resolve.overlaps import resolve_overlaps
 from .rules import ruleset_version
 from .spans import Hit, Mention, ModelAttrs
 from .structure import analyze

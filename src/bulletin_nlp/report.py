@@ -2,7 +2,7 @@
 
 Each article is shown as its source text with the mentions highlighted by type and every
 fact's figure marked, beside the list of its facts (as reviewed) and above it the
-findings of :mod:`bulletin_nlp.check`. The review server (:mod:`bulletin_nlp.server`)
+findings of :mod:`bulletin_nlp.check`. The review server (:mod:`bulletin_nlp.review_server`)
 renders one document per page with decision buttons; :func:`write_report` renders every
 document into one self-contained static file without them.
 
@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from .check import Finding, check
 from .errors import BulletinError
+from .io import text_output
 from .review import place_name
 from .store import Store
 
@@ -132,7 +133,9 @@ def highlight(
     """``raw[start:end]`` as HTML: mentions in ``<span class="m m-TYPE">``, each fact's
     figure in ``<span class="fig" data-fact=ID>`` (the first piece has ``id=fig-ID``).
     Every piece of text is escaped."""
-    mspans = sorted((m["start"], m["end"], m) for m in mentions if m["start"] < end and m["end"] > start)
+    mspans = sorted(
+        (m["start"], m["end"], m) for m in mentions if m["start"] < end and m["end"] > start
+    )
     fspans = sorted(
         (f["quantity_start"], f["quantity_end"], f)
         for f in facts
@@ -230,8 +233,12 @@ def documents(
     for r in rows:
         unreviewed = r["unreviewed"] or 0
         out.append(
-            {**r, "unreviewed": unreviewed, "reviewed": r["facts"] - unreviewed,
-             "findings": per_doc[r["id"]]}
+            {
+                **r,
+                "unreviewed": unreviewed,
+                "reviewed": r["facts"] - unreviewed,
+                "findings": per_doc[r["id"]],
+            }
         )
     return out
 
@@ -311,8 +318,12 @@ def index_view(
         "findings_all": len(findings),
         "page": page,
         "pages": pages,
-        "filters": {"kind": kind or "", "status": status or "", "doc": doc or "",
-                    "metric": metric or ""},
+        "filters": {
+            "kind": kind or "",
+            "status": status or "",
+            "doc": doc or "",
+            "metric": metric or "",
+        },
         "choices": {
             "kind": sorted(kinds.items()),
             "status": [(s, statuses.get(s, 0)) for s in STATUS_LABELS],
@@ -415,7 +426,6 @@ def render_report(store: Store, findings: list[Finding] | None = None) -> str:
 
 def write_report(store: Store, out: str | Path) -> int:
     """Write the static report to ``out``; return how many documents it shows."""
-    from .io import text_output
 
     html = render_report(store)
     with text_output(out) as fh:  # a failed write leaves an older report as it was

@@ -24,6 +24,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BulletinError, StoreError
+from .formats import read_bytes
+from .io import text_output
 from .store import Store
 
 STATUSES = ("accepted", "rejected", "corrected")
@@ -128,8 +130,14 @@ def decide(
     anything is written. With ``commit=False`` the change stays in the connection's open
     transaction, for the caller to commit once the whole request has succeeded.
     """
-    for name, given in (("value", value), ("metric", metric), ("place", place),
-                        ("year", year), ("note", note), ("reviewer", reviewer)):
+    for name, given in (
+        ("value", value),
+        ("metric", metric),
+        ("place", place),
+        ("year", year),
+        ("note", note),
+        ("reviewer", reviewer),
+    ):
         if given is not None and len(str(given)) > MAX_LENGTHS[name]:
             raise ReviewError(
                 f"{name} is too long ({len(str(given)):,} characters; at most "
@@ -164,7 +172,9 @@ def decide(
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ReviewError(f"bad decision: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise ReviewError(
+            f"bad decision: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+        ) from None
     _save(store, decision)
     if commit:
         conn.commit()
@@ -285,7 +295,6 @@ def decisions(store: Store) -> list[Decision]:
 
 def export_decisions(store: Store, out: str | Path) -> int:
     """Write every decision to ``out`` as JSON Lines; return how many."""
-    from .io import text_output
 
     rows = decisions(store)
     with text_output(out) as fh:  # a failed write leaves an older export as it was
@@ -300,7 +309,6 @@ def read_decisions(path: str | Path) -> list[Decision]:
     Beyond the schema, a decision must have a finite, sane value, fields no longer than
     an editor may type, an adcode for a place and a real time (not in the future).
     """
-    from .formats import read_bytes
 
     try:
         lines = read_bytes(path).decode("utf-8").splitlines()

@@ -71,7 +71,7 @@ def server(corpus: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The review server on a free port, in a thread, over a fresh database."""
     import uvicorn
 
-    from bulletin_nlp.server import create_app
+    from bulletin_nlp.review_server import create_app
 
     db = tmp_path / "review.db"
     assert not ingest([corpus], db).failed
@@ -219,7 +219,7 @@ def datasette(db: Path) -> Iterator[str]:
     """`bulletin-nlp serve` over ``db`` on a free port, in a thread (prepared first)."""
     import uvicorn
 
-    from bulletin_nlp import serve
+    from bulletin_nlp import datasette_app as serve
 
     store = Store.open_existing(db, write=True)
     serve.prepare(store)
@@ -368,7 +368,7 @@ def test_keyboard_decisions_reach_researchers(server: tuple[str, Path], page) ->
 def test_datasette_chart_and_search_in_browser(tmp_path: Path, page) -> None:  # type: ignore[no-untyped-def]
     """The time-series query drawn by datasette-vega, the search box finding a word
     longer than two characters, the facets of facts_browse above the fold."""
-    from bulletin_nlp import serve
+    from bulletin_nlp import datasette_app as serve
 
     from ..conftest import SAMPLES
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from bulletin_nlp.server import create_app
+from bulletin_nlp.review_server import create_app
 
 from .conftest import cli, copy_db
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bulletin_nlp.server import STATIC, create_app
+from bulletin_nlp.review_server import STATIC, create_app
 
 from .conftest import DATA_TABLES, cli, snapshot
 

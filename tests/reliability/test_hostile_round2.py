@@ -28,7 +28,7 @@ from starlette.testclient import TestClient
 from bulletin_nlp import batch as batch_module
 from bulletin_nlp import store as store_module
 from bulletin_nlp.errors import BulletinError
-from bulletin_nlp.server import create_app
+from bulletin_nlp.review_server import create_app
 
 from .conftest import CORPUS_FILES, DATA_TABLES, cli, copy_db, small_corpus, snapshot
 
@@ -79,7 +79,7 @@ PORT = 8001  # only a number in the Host header: nothing binds it
 @pytest.fixture()
 def datasette(stored_db: Path) -> TestClient:
     pytest.importorskip("datasette")
-    from bulletin_nlp import serve
+    from bulletin_nlp import datasette_app as serve
     from bulletin_nlp.store import Store
 
     store = Store.open_existing(stored_db, write=True)
@@ -215,7 +215,7 @@ def test_4_a_failed_request_saves_nothing(
     client: TestClient, stored_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The decision is valid, but rendering the answer fails: nothing is saved."""
-    from bulletin_nlp import server
+    from bulletin_nlp import review_server as server
 
     def broken(*args: Any) -> str:
         raise BulletinError("rendering failed")

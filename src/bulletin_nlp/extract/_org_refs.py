@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import ahocorasick
 import regex
 
-from ..resolve_org import child_name, expand_body, local_body, place_body_name, split_place
+from ..resolve.org import child_name, expand_body, local_body, place_body_name, split_place
 
 if TYPE_CHECKING:
-    from ..resolve_org import Suffix
+    from ..resolve.org import Suffix
     from .org import Context
 
 #: Work counts of the ORG stage (candidates and positions examined), by finder. Only ever

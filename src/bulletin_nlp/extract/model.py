@@ -20,7 +20,7 @@ only for the sentences that hold such an entity). A model span is kept only when
   (``中华文化``) nor end in a suffix of the ORG rules, which have judged it (``外贸公司``), and
 - the project's resolvers can normalize it: places must resolve to an adcode through
   :mod:`bulletin_nlp.gazetteer`, organizations get the canonical name the lexicon or the
-  document knows (:func:`bulletin_nlp.resolve_org.resolve_org`).
+  document knows (:func:`bulletin_nlp.resolve.org.resolve_org`).
 
 Hits carry ``extractor="model"``, ``rule_id="model:<name>"``, the score, and the model
 version in ``attrs.version`` (stored as the mention's ruleset version). spaCy is
@@ -41,6 +41,8 @@ import ahocorasick
 import regex
 
 from ..doc import Doc
+from ..gazetteer import gazetteer, lookup
+from ..resolve.org import org_rules, resolve_org
 from ..segment import get_tokenizer, tokenize, word_freq, word_tag
 from ..spans import MENTION_TYPES, Hit, ModelAttrs
 
@@ -50,9 +52,11 @@ from ..versions import MODEL_DIR as MODEL_DIR
 from ..versions import MODEL_NAME as MODEL_NAME
 from ..versions import model_enabled as enabled  # noqa: F401 - the stage's on/off switch
 from ..versions import model_version as model_version
+from .person import _shaped, load_rules
+from .person import load_rules as person_rules
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
-REQUIRES = ("sentences", "hits:PLACE", "hits:ORG", "hits:PERSON")
+REQUIRES = ("sentences", "hits:PLACE", "place_matches", "hits:ORG", "hits:PERSON")
 ASSIGNS = ("hits:ORG", "hits:PERSON")
 RULES: tuple[str, ...] = ()
 
@@ -288,7 +292,6 @@ class Gate:
     """
 
     def __init__(self, doc: Doc, taken: bytearray) -> None:
-        from ..resolve_org import org_rules
 
         self.doc = doc
         self.text = doc.norm
@@ -324,8 +327,6 @@ class Gate:
         yield from self._places_in(start, end)
 
     def _persons(self, start: int, end: int) -> Iterator[tuple[int, int]]:
-        from .person import _shaped
-        from .person import load_rules as person_rules
 
         rules = person_rules()
         text, taken, freq = self.text, self.taken, self.freq
@@ -391,7 +392,6 @@ class Gate:
         )
 
     def _places_in(self, start: int, end: int) -> Iterator[tuple[int, int]]:
-        from ..gazetteer import gazetteer
 
         gaz = gazetteer()
         starts, matches = self._places()
@@ -409,9 +409,7 @@ class Gate:
     def _places(self) -> tuple[list[int], dict[int, list[str]]]:
         found = self.__dict__.get("_found")
         if found is None:
-            from .place import _matches
-
-            matches = _matches(self.text)
+            matches = self.doc.place_matches
             found = self.__dict__["_found"] = (sorted(matches), matches)
         return found  # type: ignore[no-any-return]
 
@@ -426,7 +424,6 @@ def _surname_re(singles: frozenset[str], doubles: frozenset[str]) -> Any:
 @lru_cache(maxsize=1)
 def _heads() -> Any:
     """Every organization head the gate looks for, valued by its length."""
-    from ..resolve_org import org_rules
 
     rules = org_rules()
     heads = {x.text for x in rules.suffixes} | set(rules.locality) | set(rules.legal_forms)
@@ -450,11 +447,8 @@ def plausible(doc: Doc, label: str, start: int, end: int) -> bool:
     if label != "PLACE" and len(words) == 1 and word_freq(text) >= _COMMON_WORD_FREQ:
         return False  # places are checked by the gazetteer instead (北京 is common, and a place)
     if label == "PERSON":
-        from .person import _shaped, load_rules
-
         return _shaped(text, load_rules())
     if label == "ORG":
-        from ..resolve_org import org_rules
         from .initiative import load_rules as initiative_rules
 
         rules = org_rules()
@@ -480,8 +474,6 @@ def _distinctive(word: str) -> bool:
     The last word of a name is its head (基金, 文化, 义工队); some word before it must be
     distinctive (阳光 in 阳光义工队), as the ORG rules require of the names they walk.
     """
-    from ..gazetteer import lookup
-    from ..resolve_org import org_rules
 
     rules = org_rules()
     if word in rules.generic or word in rules.nation or word in rules.levels:
@@ -493,7 +485,6 @@ def _distinctive(word: str) -> bool:
 
 def _generic_compound(word: str) -> bool:
     """``word`` is a national/generic word followed by a generic one (中华文化, 社工机构)."""
-    from ..resolve_org import org_rules
 
     rules = org_rules()
     plain = rules.generic | rules.nation | rules.levels
@@ -506,12 +497,8 @@ def _normalize(doc: Doc, label: str, start: int, end: int) -> Any:
     if label == "PERSON":
         return text
     if label == "ORG":
-        from ..resolve_org import resolve_org
-
         return resolve_org(text, doc)
     if label == "PLACE":
-        from ..gazetteer import lookup
-
         place = lookup(text, _context_adcodes(doc, start))
         return place.norm() if place is not None else None
     return None

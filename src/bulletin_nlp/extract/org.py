@@ -35,7 +35,7 @@ import regex
 
 from ..doc import Doc
 from ..gazetteer import Place, gazetteer
-from ..resolve_org import (
+from ..resolve.org import (
     OrgRules,
     Suffix,
     canonical_compound,
@@ -51,10 +51,9 @@ from ..resolve_org import (
 from ..segment import PosTokens, word_freq
 from ..spans import Hit, OrgAttrs
 from ._org_refs import WORK, Cand, resolve_references
-from .place import _matches as gazetteer_matches
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
-REQUIRES = ("articles", "hits:PLACE", "article.place")
+REQUIRES = ("articles", "hits:PLACE", "place_matches", "article.place")
 ASSIGNS = ("hits:ORG",)
 RULES: tuple[str, ...] = ("org", "org_lexicon", "place")
 
@@ -149,7 +148,7 @@ class Context:
         """Gazetteer names at token starts; townships (城关镇) only where a name may start."""
         spans: set[tuple[int, int]] = set()
         gaz = gazetteer()
-        found = gazetteer_matches(self.doc.norm)  # start -> surfaces, longest first
+        found = self.doc.place_matches  # start -> surfaces, longest first
         prev_end = -1
         norm = self.doc.norm
         # A place also starts after a body's prefix inside a token (中共|南京市委).

@@ -24,7 +24,7 @@ from ..spans import Hit, PlaceAttrs
 
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles",)
-ASSIGNS = ("hits:PLACE",)
+ASSIGNS = ("hits:PLACE", "place_matches")
 RULES: tuple[str, ...] = ("place",)
 
 COMPOUND = "place-compound"
@@ -113,16 +113,9 @@ def _suffix_chars() -> frozenset[str]:
     return frozenset(p.name[-1] for p in gaz.by_adcode.values())
 
 
-# The last text and its matches: the ORG stage asks again about the same document.
-_last_matches: tuple[str, dict[int, list[str]]] = ("", {})
-
-
-def _matches(text: str) -> dict[int, list[str]]:
-    """Every gazetteer surface in ``text``, by start offset, longest first (do not mutate)."""
-    global _last_matches
-    last = _last_matches
-    if last[0] == text:
-        return last[1]
+def gazetteer_matches(text: str) -> dict[int, list[str]]:
+    """Every gazetteer surface in ``text``, by start offset, longest first. The stage
+    keeps them on the Doc (``Doc.place_matches``) for the ORG stage and the model's gate."""
     found: dict[int, list[str]] = {}
     for code_end, length in _automaton().iter(text.translate(_code_table())):
         if code_end % 2:  # on a letter pair: see _CODE_BASE
@@ -130,7 +123,6 @@ def _matches(text: str) -> dict[int, list[str]]:
             found.setdefault(end - length, []).append(text[end - length : end])
     for surfaces in found.values():
         surfaces.sort(key=len, reverse=True)
-    _last_matches = (text, found)
     return found
 
 
@@ -211,10 +203,14 @@ def _stopped(gaz: Gazetteer, text: str) -> set[int]:
     return covered
 
 
-def find_chains(text: str, bounds: AbstractSet[int]) -> list[_Chain]:
-    """Candidate mentions in ``text`` (unresolved), left to right, not overlapping."""
+def find_chains(
+    text: str, bounds: AbstractSet[int], found: dict[int, list[str]] | None = None
+) -> list[_Chain]:
+    """Candidate mentions in ``text`` (unresolved), left to right, not overlapping;
+    ``found``: its :func:`gazetteer_matches`, when already read."""
     gaz = gazetteer()
-    found = _matches(text)
+    if found is None:
+        found = gazetteer_matches(text)
     blocked = _stopped(gaz, text)
     chains: list[_Chain] = []
     free = 0  # where the last chain ended
@@ -297,7 +293,8 @@ def places_in(text: str, bounds: AbstractSet[int] | None = None) -> list[Hit]:
 
 def extract(doc: Doc) -> list[Hit]:
     """PLACE hits over ``doc.norm``, chains resolved article by article."""
-    chains = find_chains(doc.norm, doc.token_bounds)
+    doc.place_matches = gazetteer_matches(doc.norm)
+    chains = find_chains(doc.norm, doc.token_bounds, doc.place_matches)
     groups: dict[int, list[_Chain]] = {}
     for chain in chains:
         key = doc.article_index(chain.start) if doc.articles else 0

@@ -10,6 +10,14 @@ import regex
 
 from .. import PIPELINE_VERSION
 from ..doc import Doc
+from ..extract.person import load_rules as person_rules
+from ..resolve.org import (
+    _has_level,
+    article_level_name,
+    level_place_name,
+    org_rules,
+    place_body_name,
+)
 from ..spans import Hit, PersonAttrs
 from ..versions import ruleset_version
 from .model import RoleFact
@@ -36,7 +44,6 @@ def build_role_facts(doc: Doc, kept: list[Hit]) -> list[RoleFact]:
     (``张伟局长``) is found the same way. Bylines (``记者``) are never role facts; a role
     with no organization is none either.
     """
-    from ..extract.person import load_rules as person_rules
 
     text = doc.norm
     org_hits = [h for h in kept if h.type == "ORG"]
@@ -141,7 +148,6 @@ def _office_reference(role: str, earlier: _Earlier) -> str | None:
     """The organization a bare head's title refers back to (``张伟局长`` after
     ``南京市民政局``): the latest earlier ORG of the article whose name ends in the office
     (局, 处, 厅), when the office is a body suffix of the ORG rules."""
-    from ..resolve_org import org_rules
 
     office = _office(role)
     if not office or office not in {s.text for s in org_rules().suffixes}:
@@ -152,7 +158,6 @@ def _office_reference(role: str, earlier: _Earlier) -> str | None:
 def _bare_reference(text: str, pos: int, earlier: _Earlier) -> str | None:
     """The organization a bare body word before a title refers to (``，联合会党委书记`` after
     ``中国社会工作联合会``): the latest earlier ORG of the article whose name ends in it."""
-    from ..resolve_org import org_rules
 
     for suffix in org_rules().suffixes:  # longest first
         word = suffix.text
@@ -223,7 +228,7 @@ class _Earlier:
 
 class _Governments:
     """The governments of heads' titles in a document, the places of each article
-    indexed once (``resolve_org.article_level_name`` sorts all of them on every call)."""
+    indexed once (``resolve.org.article_level_name`` sorts all of them on every call)."""
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -232,7 +237,6 @@ class _Governments:
     def of(self, role: str, pos: int) -> str | None:
         """The government a place's head (副市长, 县长) belongs to: the place written
         right before the title (南京市副市长), else the article's place of that level."""
-        from ..resolve_org import org_rules, place_body_name
 
         level = _office(role)
         if len(level) != 1 or level not in org_rules().levels:
@@ -241,9 +245,8 @@ class _Governments:
         return place_body_name(name, "政府") if name else None
 
     def _level_name(self, pos: int, level: str) -> str | None:
-        """``resolve_org.article_level_name(doc, pos, level)``, from the index."""
+        """``resolve.org.article_level_name(doc, pos, level)``, from the index."""
         from ..gazetteer import gazetteer
-        from ..resolve_org import article_level_name, level_place_name
 
         doc = self.doc
         if self.places is None:
@@ -274,7 +277,7 @@ class _Governments:
 
 
 class _ArticlePlaces:
-    """An article's PLACE hits as ``resolve_org.doc_place_groups`` reads them, in order."""
+    """An article's PLACE hits as ``resolve.org.doc_place_groups`` reads them, in order."""
 
     def __init__(self, ends: list[int], places: list[tuple[str, Place]]) -> None:
         self.ends = ends
@@ -287,8 +290,6 @@ class _ArticlePlaces:
         places lying in one (the name of the place above), each judged once."""
         found = self.by_level.get(level)
         if found is None:
-            from ..resolve_org import _has_level, level_place_name
-
             WORK["places indexed"] += len(self.places)
             own: tuple[list[int], list[str]] = ([], [])
             within: tuple[list[int], list[str]] = ([], [])
@@ -303,7 +304,7 @@ class _ArticlePlaces:
 
 
 def _index_places(doc: Doc) -> dict[int, _ArticlePlaces]:
-    """Per article, its PLACE hits resolved as ``resolve_org.doc_place_groups`` does."""
+    """Per article, its PLACE hits resolved as ``resolve.org.doc_place_groups`` does."""
     from ..gazetteer import gazetteer
 
     gaz = gazetteer()

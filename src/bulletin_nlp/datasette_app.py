@@ -18,10 +18,14 @@ from __future__ import annotations
 import importlib.util
 import re
 import socket
+import sys
+import types
 from collections.abc import Callable
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -232,7 +236,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "data" / "datasette_static"
 
 def chart_url(db: str, name: str, query: QuerySpec) -> str:
     """The address of a canned query opened as a datasette-vega chart."""
-    from urllib.parse import urlencode
 
     fragment = "&".join(f"g.{part}" for part in (query.chart or "").split("&") if part)
     return f"/{db}/{name}?{urlencode(query.example)}#{fragment}"
@@ -242,7 +245,6 @@ def build_metadata(store: Store) -> dict[str, Any]:
     """Datasette metadata for ``store``: only tables, columns, facets and canned queries
     that this database has. Canned queries hide their SQL (``hide_sql``); one with a
     ``chart`` links to itself drawn by datasette-vega."""
-    from html import escape
 
     s = spec()
     present = set(store.db.table_names()) | set(store.db.view_names())
@@ -363,8 +365,6 @@ def quiet_errors() -> None:
     """Replace Datasette's exception handler, which prints every error (a rejected SQL
     query included) as a traceback with local variables, and answers 500 when there is
     no exception context to print: same pages and status codes, one log line each."""
-    import sys
-    import types
 
     from datasette import hookimpl
     from datasette.plugins import pm
@@ -435,7 +435,6 @@ def bigram_search() -> None:
     an ``escape_fts`` that turns the query into its bigram phrase (``"社工 工站"``), the
     same as ``bulletin-nlp search`` and :meth:`Store.search` use; it runs after
     Datasette's own (``trylast``), so its function wins."""
-    import types
 
     from datasette import hookimpl
     from datasette.plugins import pm

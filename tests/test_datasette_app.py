@@ -17,7 +17,7 @@ from urllib.request import urlopen
 import pytest
 from click.testing import CliRunner
 
-from bulletin_nlp import serve
+from bulletin_nlp import datasette_app as serve
 from bulletin_nlp.cli import main
 from bulletin_nlp.errors import BulletinError
 from bulletin_nlp.ingest import ingest

@@ -26,9 +26,11 @@ import json
 import re
 import socket
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -113,7 +115,6 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
         return HTMLResponse(html, status_code=status)
 
     def index(request: Request) -> Response:
-        from urllib.parse import urlencode
 
         filters = {k: request.query_params.get(k, "")[:200] for k in FILTERS}
         try:
@@ -192,7 +193,9 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
                 prev=docs[i - 1] if i > 0 else None,
                 next=docs[i + 1] if i + 1 < len(docs) else None,
                 reviewer=who,
-                link=lambda fact_id, d: f"#fig-{fact_id}" if d == doc_id else f"/doc/{d}#fig-{fact_id}",
+                link=lambda fact_id, d: (
+                    f"#fig-{fact_id}" if d == doc_id else f"/doc/{d}#fig-{fact_id}"
+                ),
             )
         finally:
             store.db.conn.close()
@@ -260,7 +263,6 @@ def create_app(db_path: str | Path, reviewer: str | None = None) -> Starlette:
             store.db.conn.close()
 
     def decisions_jsonl(request: Request) -> Response:
-        import tempfile
 
         store = open_store()
         try:
@@ -366,7 +368,9 @@ def check_port(port: int) -> None:
         try:
             sock.bind((HOST, port))
         except OSError as exc:
-            raise BulletinError(f"port {port} on {HOST} is not free ({exc.strerror}): use --port") from None
+            raise BulletinError(
+                f"port {port} on {HOST} is not free ({exc.strerror}): use --port"
+            ) from None
 
 
 def serve(

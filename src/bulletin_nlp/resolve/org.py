@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Literal
 import regex
 from pydantic import Field, model_validator
 
-from .gazetteer import Place, gazetteer
-from .rules import RuleEntry, load_entries
+from ..gazetteer import Place, gazetteer
+from ..rules import RuleEntry, load_entries
 
 if TYPE_CHECKING:
-    from .doc import Doc
+    from ..doc import Doc
 
 Kind = Literal[
     "suffix",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .spans import Hit
+from ..spans import Hit
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:

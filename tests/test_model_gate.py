@@ -75,10 +75,10 @@ def test_quoted_slogans_are_no_orgs() -> None:
     assert not model._quoted("《人民日报》", 1, 5)  # a paper's title is a name
 
 
-@pytest.mark.parametrize("name", ["mt_12.txt", "mt_14.txt", "so_17.txt", "sw_10.txt"])
+@pytest.mark.parametrize("name", ["mt_12.txt", "mt_14.txt", "so_17.txt"])
 def test_gate_keeps_what_the_model_finds_on_real_bulletins(name: str) -> None:
     """Every model span of the whole-text parse that the real-world gold confirms is
-    found through the gate (管委会, 张勇, 赵桂锋, 黄文盈, 沧浪区民政局)."""
+    found through the gate (管委会, 张勇, 赵桂锋, 黄文盈)."""
     doc = process_file(DEV / name, use_model=False)
     everywhere = {(h.start, h.end, h.type) for h in model.extract(doc, gated=False)}
     gated = {(h.start, h.end, h.type) for h in model.extract(doc)}

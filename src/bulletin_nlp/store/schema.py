@@ -25,7 +25,10 @@ from .connection import StoreBase, db_timeout, now, store_error
 # 4: roles and entities carry rule provenance (``rule_id``, ``extractor``,
 # ``ruleset_version``) as mentions do; entities count their mentions per provenance
 # (``sources``).
-SCHEMA_VERSION = 4
+# 5: an index on entities (type, adcode): ``facts_view`` names each fact's place from
+# them, and without it read every entity per fact (a 200-bulletin check took 3.9 s, 0.17 s
+# with it).
+SCHEMA_VERSION = 5
 
 #: The table that marks a database as bulletin-nlp's: commands refuse to write into (or
 #: read from) any SQLite file that lacks it and does not have this project's layout.
@@ -468,6 +471,9 @@ class SchemaMixin(StoreBase):
             for column in [*PROVENANCE, *(["sources"] if table == "entities" else [])]:
                 if column not in have:
                     self.conn.execute(f"alter table [{table}] add column [{column}] text")
+        self.conn.execute(
+            "create index if not exists idx_entities_type_adcode on entities (type, adcode)"
+        )
 
     def _create_reviews_table(self) -> None:
         """The ``reviews`` table and the tables of stored ``check`` findings."""

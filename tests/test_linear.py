@@ -1,8 +1,8 @@
 """Linear time on long documents (issue 20), counted rather than timed.
 
-The ORG and PERSON stages, the role facts and the model stage's gate are run over a
-document and over the same document twice, and the lines of their code that run are
-counted (``sys.settrace``): every lookup over candidates, hits or places executes lines
+The frames, ORG and PERSON stages, the quantity and role facts and the model stage's
+gate are run over a document and over the same document twice, and the lines of their
+code that run are counted (``sys.settrace``): every lookup over candidates, hits or places executes lines
 per item examined, so a stage that compares each candidate with all the others runs
 four times the lines on a document twice as long. A linear stage runs about twice the
 lines. Layouts: paragraphs, lines without blank lines between them, no line breaks at
@@ -24,8 +24,14 @@ from hypothesis import strategies as st
 
 from bulletin_nlp import doc as doc_module
 from bulletin_nlp.doc import Doc
-from bulletin_nlp.extract import _org_refs, model, org, person
-from bulletin_nlp.facts import build_role_facts, roles
+from bulletin_nlp.extract import _org_refs, frames, model, org, person
+from bulletin_nlp.facts import build, build_quantity_facts, build_role_facts, context, roles
+from bulletin_nlp.facts import metric as f_metric
+from bulletin_nlp.facts import modality as f_modality
+from bulletin_nlp.facts import org as f_org
+from bulletin_nlp.facts import place as f_place
+from bulletin_nlp.facts import qualifier as f_qualifier
+from bulletin_nlp.facts import year as f_year
 from bulletin_nlp.normalize import normalize
 from bulletin_nlp.pipeline import components
 from bulletin_nlp.resolve.overlaps import resolve_overlaps
@@ -40,7 +46,13 @@ TABLE_ROW = "杭州市 社工站 1200个 持证社工 3500人 志愿者 2.1万�
 # Doubling the input may cost a little more than double (a longer document has a few
 # more names to tell apart); a stage that compares all pairs costs about four times.
 MAX_RATIO = 2.3
-TRACED = frozenset(str(m.__file__) for m in (org, _org_refs, person, roles, model, doc_module))
+TRACED = frozenset(
+    str(m.__file__)
+    for m in (
+        *(org, _org_refs, person, frames, roles, model, doc_module),
+        *(build, context, f_metric, f_modality, f_org, f_place, f_qualifier, f_year),
+    )
+)
 
 
 def counted(run: Callable[[], Any], files: frozenset[str] = TRACED) -> int:
@@ -65,7 +77,7 @@ def counted(run: Callable[[], Any], files: frozenset[str] = TRACED) -> int:
 
 
 def work(text: str) -> dict[str, int]:
-    """Lines run by the ORG and PERSON stages, the role facts and the model's gate."""
+    """Lines run by the frames, ORG and PERSON stages, the facts and the model's gate."""
     doc = Doc(path="long.txt", raw=text)
     doc.norm, doc.nmap = normalize(text)
     analyze(doc)
@@ -73,7 +85,7 @@ def work(text: str) -> dict[str, int]:
     for comp in components():
         if comp.name == "model":
             continue
-        if comp.name in ("org", "person"):
+        if comp.name in ("frames", "org", "person"):
             found: list[Any] = []
             out[comp.name] = counted(lambda c=comp, f=found: f.extend(c.run(doc)))
             doc.hits.extend(found)
@@ -81,6 +93,7 @@ def work(text: str) -> dict[str, int]:
             doc.hits.extend(comp.run(doc))
     kept = resolve_overlaps(doc.hits)
     out["roles"] = counted(lambda: build_role_facts(doc, kept))
+    out["quantity facts"] = counted(lambda: build_quantity_facts(doc, kept))
     taken = bytearray(len(doc.norm))
     for hit in doc.hits:
         if hit.type in MENTION_TYPES:
@@ -119,9 +132,18 @@ def test_doubling_a_document_doubles_the_work(kind: str, picks: list[Path]) -> N
     assert_linear(layout(texts, kind), layout(texts + texts, kind))
 
 
-@pytest.mark.parametrize("rows", [150])
+@pytest.mark.parametrize("layout_kind", ["lines", "flat"])
+def test_a_dozen_bulletins_doubled_is_linear(layout_kind: str) -> None:
+    """Deterministic and long enough for a per-figure scan of everything before it to
+    show (a headline's figure once read the whole document as its sentence)."""
+    texts = [p.read_text(encoding="utf-8") for p in SOURCES[:12]]
+    assert_linear(layout(texts, layout_kind), layout(texts * 2, layout_kind))
+
+
+@pytest.mark.parametrize("rows", [600])
 def test_unpunctuated_table_text_is_linear(rows: int) -> None:
-    # Long enough that a sentence is cut at structure.SENTENCE_MAX many times over.
+    # Long enough that a sentence is cut at structure.SENTENCE_MAX many times over, and
+    # that a figure checking every body of its one-paragraph table shows (_reporter did).
     assert_linear(TABLE_ROW * rows, TABLE_ROW * rows * 2)
 
 

@@ -202,10 +202,15 @@ class DocContext:
         doc = self.doc
         norm = q.norm if isinstance(q.norm, dict) else {}
         sent = doc.sentence_at(q.start)
-        lo, hi = (sent.start, sent.end) if sent else (0, len(self.text))
+        para = self._paragraph(q.start)
+        # A figure outside every sentence (a headline's) reads its own paragraph, never
+        # the whole document: that made each such figure cost the length of the text.
+        if sent is not None:
+            lo, hi = sent.start, sent.end
+        else:
+            lo, hi = (min(para[0], q.start), max(para[1], q.end))
         cs, ce = segment(self.text, lo, hi, q.start, q.end, CLAUSE_STOPS)
         item = segment(self.text, cs, ce, q.start, q.end, "、")
-        para = self._paragraph(q.start)
         art_index = doc.article_index(q.start) if doc.articles else 0
         art = doc.articles[art_index] if doc.articles else None
         return Figure(

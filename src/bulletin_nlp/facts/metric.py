@@ -54,12 +54,16 @@ def cue_hits(
     # In vocabulary order, each cue's occurrences left to right: ties go to the first.
     ranked.sort(key=lambda r: (r[0], r[1]))
     found = [(s, e, m) for _r, s, e, m in ranked]
-    spans = {(s, e) for s, e, _m in found}
-    return [
-        (s, e, m)
-        for s, e, m in found
-        if not any(os <= s and e <= oe and (os, oe) != (s, e) for os, oe in spans)
-    ]
+    # The spans inside another one, in one sweep: by start, the longer first; a span is
+    # inside when an earlier one reaches its end (no pairwise test: a long range holds
+    # many cues).
+    inner: set[tuple[int, int]] = set()
+    reach = -1
+    for s, e in sorted({(s, e) for s, e, _m in found}, key=lambda x: (x[0], -x[1])):
+        if reach >= e:
+            inner.add((s, e))
+        reach = max(reach, e)
+    return [(s, e, m) for s, e, m in found if (s, e) not in inner]
 
 
 def best_metric(

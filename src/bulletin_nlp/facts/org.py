@@ -12,6 +12,8 @@ Steps:
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from ..spans import Hit
 from .context import NULL, DocContext, Figure, Step
 
@@ -40,14 +42,25 @@ def _reporter(fig: Figure, ctx: DocContext) -> str | None:
     text = ctx.text
     ps = fig.paragraph[0]
     before, after = ctx.rules.words("reporter_before"), ctx.rules.words("reporter_after")
-    for hit in reversed(ctx.org_index.within(ps, fig.start)):
-        if hit.end > fig.start:
-            continue
+
+    def reports(hit: Hit, stop: int) -> bool:
         head = text[max(ps, hit.start - 2) : hit.start]
         # The verb may follow the body directly or after a person's title and name
         # (民政部副部长胡海峰介绍).
-        tail = text[hit.end : min(fig.start, hit.end + 12)]
-        if any(head.endswith(w) for w in before) or any(w in tail for w in after):
+        tail = text[hit.end : min(stop, hit.end + 12)]
+        return any(head.endswith(w) for w in before) or any(w in tail for w in after)
+
+    # The paragraph's bodies that report something, found once per paragraph (a figure
+    # only checks them, not every body before it: a table pasted as one paragraph holds
+    # hundreds of both).
+    key = ("reporters", ps, fig.paragraph[1])
+    cached = ctx.cache.get(key)
+    if cached is None:
+        found = [h for h in ctx.org_index.within(ps, fig.paragraph[1]) if reports(h, len(text))]
+        cached = ctx.cache[key] = (found, [h.start for h in found])
+    found, starts = cached
+    for hit in reversed(found[: bisect_right(starts, fig.start)]):
+        if hit.end <= fig.start and reports(hit, fig.start):
             return str(hit.norm)
     return None
 

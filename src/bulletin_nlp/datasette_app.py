@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import socket
 import sys
 import types
 from collections.abc import Callable
@@ -31,12 +30,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BulletinError
+from .io import LOOPBACK, check_port
 from .store import Store
 from .store.columns import BROWSED, FACT_TABLES, names
 from .store.fts import fts_query
 
 SPEC_FILE = Path(__file__).resolve().parent / "data" / "datasette.yaml"
-HOST = "127.0.0.1"
+HOST = LOOPBACK
 DERIVED = ("places", "metrics", "facts_browse")
 
 
@@ -311,16 +311,6 @@ def require_datasette() -> None:
         )
 
 
-def _check_port(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError as exc:
-            raise BulletinError(
-                f"port {port} on {HOST} is not free ({exc.strerror}): use --port"
-            ) from None
-
-
 def allowed_hosts(port: int) -> frozenset[str]:
     """The Host header values a browser sends to the bound address (and nothing else)."""
     names = {f"{HOST}:{port}", f"localhost:{port}"}
@@ -481,7 +471,7 @@ def serve(
         metadata = build_metadata(store)
     finally:
         store.db.conn.close()
-    _check_port(port)
+    check_port(port)
 
     import uvicorn
 

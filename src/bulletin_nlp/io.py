@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -224,7 +225,25 @@ def text_output(out: str | Path, *, newline: str | None = None) -> Iterator[IO[s
     """A UTF-8 text file to write ``out`` through :func:`replaced_on_success`; every
     ``OSError`` (a full disk...) becomes one :class:`OutputError` naming ``out``."""
     try:
-        with replaced_on_success(out) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as fh:
+        with (
+            replaced_on_success(out) as tmp,
+            open(tmp, "w", encoding="utf-8", newline=newline) as fh,
+        ):
             yield fh
     except OSError as exc:
         raise OutputError(f"{display_path(out)}: cannot write ({exc.strerror or exc})") from None
+
+
+#: The only interface the local servers (review, Datasette) listen on.
+LOOPBACK = "127.0.0.1"
+
+
+def check_port(port: int, host: str = LOOPBACK) -> None:
+    """Fail with a clear message unless ``port`` is free on ``host``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise BulletinError(
+                f"port {port} on {host} is not free ({exc.strerror}): use --port"
+            ) from None

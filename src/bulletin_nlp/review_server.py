@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -49,6 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .check import check, store_findings
 from .errors import BulletinError
+from .io import LOOPBACK, check_port
 from .report import (
     FINDINGS_PER_PAGE,
     STATIC,
@@ -63,7 +63,7 @@ from .report import (
 from .review import decide, default_reviewer, export_decisions, fact_view
 from .store import Store
 
-HOST = "127.0.0.1"
+HOST = LOOPBACK
 #: The filters of the review index (query parameters).
 FILTERS = ("kind", "status", "doc", "metric")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -360,17 +360,6 @@ def _fact_html(store: Store, fact_id: str) -> str:
     item["findings"] = [f for f in findings if any(x.id == fact_id for x in f.facts)]
     macros = environment().get_template("_macros.html").module
     return str(macros.fact_item(item, True, metric_choices()))  # type: ignore[attr-defined]
-
-
-def check_port(port: int) -> None:
-    """Fail with a clear message unless ``port`` is free on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError as exc:
-            raise BulletinError(
-                f"port {port} on {HOST} is not free ({exc.strerror}): use --port"
-            ) from None
 
 
 def serve(

@@ -14,6 +14,7 @@ from ..extract.person import load_rules as person_rules
 from ..resolve.org import (
     _has_level,
     article_level_name,
+    hit_place,
     level_place_name,
     org_rules,
     place_body_name,
@@ -305,19 +306,11 @@ class _ArticlePlaces:
 
 def _index_places(doc: Doc) -> dict[int, _ArticlePlaces]:
     """Per article, its PLACE hits resolved as ``resolve.org.doc_place_groups`` does."""
-    from ..gazetteer import gazetteer
-
-    gaz = gazetteer()
     rows: dict[int, tuple[list[int], list[tuple[str, Place]]]] = {}
     for hit in sorted(doc.hits_of("PLACE"), key=lambda h: h.start):
-        if not isinstance(hit.norm, dict):
-            continue
-        adcode = str(hit.norm.get("adcode") or "")
-        surface = doc.norm[hit.start : hit.end]
-        fits = [v.place for v in gaz.variants_of(surface) if v.place.adcode == adcode]
-        place = fits[0] if fits else gaz.by_adcode.get(adcode)
-        if place is not None:
+        found = hit_place(doc, hit)
+        if found is not None:
             ends, places = rows.setdefault(doc.article_index(hit.start), ([], []))
             ends.append(hit.end)
-            places.append((surface, place))
+            places.append(found)
     return {art: _ArticlePlaces(ends, places) for art, (ends, places) in rows.items()}

@@ -23,6 +23,7 @@ from ..rules import RuleEntry, load_entries
 
 if TYPE_CHECKING:
     from ..doc import Doc
+    from ..spans import Hit
 
 Kind = Literal[
     "suffix",
@@ -443,6 +444,19 @@ def level_place_name(places: Sequence[tuple[str, Place]], level_char: str) -> st
     return None
 
 
+def hit_place(doc: Doc, hit: Hit) -> tuple[str, Place] | None:
+    """(surface, place) of a resolved PLACE hit: the place its surface names with the
+    hit's adcode (a merged district keeps its own name), else the adcode's place."""
+    if not isinstance(hit.norm, dict):
+        return None
+    gaz = gazetteer()
+    adcode = str(hit.norm.get("adcode") or "")
+    surface = doc.norm[hit.start : hit.end]
+    fits = [v.place for v in gaz.variants_of(surface) if v.place.adcode == adcode]
+    place = fits[0] if fits else gaz.by_adcode.get(adcode)
+    return (surface, place) if place is not None else None
+
+
 def doc_place_groups(doc: Doc, pos: int) -> tuple[list[tuple[str, Place]], ...]:
     """(surface, place) of the PLACE hits of the article holding ``pos``: those before it
     (nearest first), the article's main place, those after it."""
@@ -451,14 +465,11 @@ def doc_place_groups(doc: Doc, pos: int) -> tuple[list[tuple[str, Place]], ...]:
     before: list[tuple[str, Place]] = []
     after: list[tuple[str, Place]] = []
     for hit in sorted(doc.hits_of("PLACE"), key=lambda h: h.start):
-        if not isinstance(hit.norm, dict) or doc.article_index(hit.start) != art:
+        if doc.article_index(hit.start) != art:
             continue
-        adcode = str(hit.norm.get("adcode") or "")
-        surface = doc.norm[hit.start : hit.end]
-        fits = [v.place for v in gaz.variants_of(surface) if v.place.adcode == adcode]
-        place = fits[0] if fits else gaz.by_adcode.get(adcode)
-        if place is not None:
-            (before if hit.end <= pos else after).append((surface, place))
+        pair = hit_place(doc, hit)
+        if pair is not None:
+            (before if hit.end <= pos else after).append(pair)
     main: list[tuple[str, Place]] = []
     if doc.articles and doc.articles[art].place:
         found = gaz.by_adcode.get(str(doc.articles[art].place))

@@ -235,8 +235,9 @@ def ingest(
     content as another is stored once. A run can be killed at any moment; the next one
     finishes the rest. The findings of `check` are stored after each ingest.
 
-    The model stage (--model, on by default) can be most of the time: 200 bulletins took
-    70 s with it and 13 s with --no-model on a 2-core machine (docs/batch.md).
+    The model stage (--model, on by default) costs about a third of the time: 202
+    bulletins took 21.8 s with it and 15.1 s with --no-model on a 2-core machine, one
+    worker (docs/batch.md).
 
     Example: bulletin-nlp ingest corpus/ --db bulletins.db --workers 2
     """

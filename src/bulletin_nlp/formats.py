@@ -101,7 +101,7 @@ def read_bytes(path: str | Path) -> bytes:
         if stat.S_ISDIR(st.st_mode):
             raise InputError(f"{name}: is a directory, expected a file")
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{name}: not a regular file ({_file_kind(st.st_mode)})")
+            raise InputError(f"{name}: not a regular file ({file_kind(st.st_mode)})")
         if st.st_size > limit:  # checked before reading: never load the file
             raise InputError(_too_large(name, st.st_size, limit))
         chunks: list[bytes] = []
@@ -129,7 +129,8 @@ def _too_large(name: str, size: int, limit: int, *, more: bool = False) -> str:
     )
 
 
-def _file_kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` that is not a regular file names, for messages."""
     if stat.S_ISFIFO(mode):
         return "a FIFO"
     if stat.S_ISCHR(mode):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import BulletinError, InputError
-from .formats import FORMATS, decode_text, read_source
+from .formats import FORMATS, decode_text, file_kind, read_source
 
 SUFFIXES = tuple(FORMATS)
 
@@ -178,21 +178,9 @@ def output_target(out: str | Path) -> Path:
         raise OutputError(f"{display_path(out)}: is a directory, expected a file")
     if not stat.S_ISREG(st.st_mode):
         raise OutputError(
-            f"{display_path(out)}: not a regular file ({_kind(st.st_mode)}); give a file path"
+            f"{display_path(out)}: not a regular file ({file_kind(st.st_mode)}); give a file path"
         )
     return target
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a plain file"
 
 
 @contextmanager

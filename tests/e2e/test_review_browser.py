@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from urllib.request import urlopen
 
@@ -69,24 +70,32 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture()
 def server(corpus: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The review server on a free port, in a thread, over a fresh database."""
-    import uvicorn
-
     from bulletin_nlp.review_server import create_app
 
     db = tmp_path / "review.db"
     assert not ingest([corpus], db).failed
     port = free_port()
-    config = uvicorn.Config(create_app(db, reviewer="e2e"), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    with running(create_app(db, reviewer="e2e"), port, "review server"):
+        yield f"http://127.0.0.1:{port}", db
+
+
+@contextmanager
+def running(app: Any, port: int, what: str, wait: float = 30) -> Iterator[None]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, until the block ends."""
+    import uvicorn
+
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + wait
     while not srv.started:
-        assert time.monotonic() < deadline, "review server did not start"
+        assert time.monotonic() < deadline, f"{what} did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", db
-    srv.should_exit = True
-    thread.join(10)
+    try:
+        yield
+    finally:
+        srv.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture()
@@ -217,8 +226,6 @@ def test_static_report_in_browser(server: tuple[str, Path], tmp_path: Path, page
 @contextmanager
 def datasette(db: Path) -> Iterator[str]:
     """`bulletin-nlp serve` over ``db`` on a free port, in a thread (prepared first)."""
-    import uvicorn
-
     from bulletin_nlp import datasette_app as serve
 
     store = Store.open_existing(db, write=True)
@@ -226,20 +233,8 @@ def datasette(db: Path) -> Iterator[str]:
     metadata = serve.build_metadata(store)
     store.db.conn.close()
     port = free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(serve.app(db, port, metadata), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "datasette did not start"
-        time.sleep(0.05)
-    try:
+    with running(serve.app(db, port, metadata), port, "datasette"):
         yield f"http://127.0.0.1:{port}/{serve.database_name(db)}"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
 
 
 def progress(pg) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]

@@ -244,3 +244,55 @@ def test_entity_provenance_is_exact_whatever_the_order(tmp_path: Path) -> None:
         sqlite3.connect(tmp_path / "ab.db").execute("select name, sources from entities")
     )
     assert json.loads(sources["民政部"])[0][-1] == 2  # one source, two mentions
+
+
+def _rows(name: str, text: str) -> dict[str, list[dict[str, object]]]:
+    from bulletin_nlp.store.rows import document_rows
+
+    return document_rows(process_text(text, name, use_model=False), ruleset_version())
+
+
+def _tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(path)
+    tables = ("documents", "sentences", "mentions", "facts", "roles", "entities")
+    out = {}
+    for table in tables:
+        # Times (ingested_at) differ between two stores written a second apart.
+        columns = [r[1] for r in conn.execute(f"pragma table_info([{table}])")]
+        kept = ", ".join(f"[{c}]" for c in columns if not c.endswith("_at"))
+        out[table] = sorted(conn.execute(f"select {kept} from [{table}]").fetchall(), key=repr)
+    conn.close()
+    return out
+
+
+def test_a_batch_stores_what_its_documents_store_one_by_one(tmp_path: Path) -> None:
+    """``write_many`` merges the entities of its documents (the same entity in several of
+    them, one already stored, a document replaced within the batch) into exactly the rows
+    that storing them one at a time gives."""
+    docs = [
+        _rows("a.txt", "台州市民政局召开会议。民政部出席。\n"),
+        _rows("b.txt", "民政部召开会议，台州市民政局参加，张伟主持。\n"),
+        _rows("c.txt", "杭州市建成社工站120个，民政部表示肯定。\n"),
+    ]
+    replaced = _rows("a.txt", "民政部召开会议，杭州市民政局参加。\n")
+    one = Store.open(tmp_path / "one.db")
+    for rows in [docs[0], *docs, replaced]:
+        one.write_rows(rows)
+    many = Store.open(tmp_path / "many.db")
+    many.write_rows(docs[0])
+    assert many.write_many([*docs[1:], replaced]) == [
+        str(r["documents"][0]["id"]) for r in [*docs[1:], replaced]
+    ]
+    assert _tables(tmp_path / "one.db") == _tables(tmp_path / "many.db")
+    mentions = dict(many.conn.execute("select name, mentions from entities"))
+    assert mentions["民政部"] == 3 and "台州市民政局" in mentions
+
+
+def test_a_batch_with_a_bad_document_stores_none_of_it(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.db")
+    good = _rows("good.txt", "杭州市建成社工站120个。\n")
+    huge = _rows("huge.txt", "全省共建成社工站99999999999999999999个。\n")
+    with pytest.raises(StoreError, match=r"huge\.txt: figure .* cannot be stored"):
+        store.write_many([good, huge])
+    assert store.conn.execute("select count(*) from documents").fetchone() == (0,)
+    assert store.write_many([good]) and store.write_many([]) == []

@@ -25,6 +25,9 @@ from .rows import (
 if TYPE_CHECKING:  # doc.py imports pydantic, which a no-op re-ingest must not import
     from ..doc import Doc
 
+#: Stored entities read per query (SQLite allows a few hundred parameters everywhere).
+_IDS_PER_QUERY = 500
+
 #: The tables holding one document's rows, deleted children first.
 _DOCUMENT_TABLES = ("facts", "roles", "mentions", "sentences", "articles", "documents")
 
@@ -33,21 +36,31 @@ def check_rows(rows: dict[str, list[dict[str, Any]]]) -> None:
     """Refuse a document whose rows SQLite cannot store faithfully: an integer beyond 64
     bits (a figure of 2^63 or more) or a value that is not a finite number. Raises a
     :class:`StoreError` naming the document, the figure and the reason."""
-    path = rows["documents"][0]["path"]
+    lo, hi = INT64
     for table, table_rows in rows.items():
         for row in table_rows:
             for column, value in row.items():
-                bad = (isinstance(value, int) and not INT64[0] <= value <= INT64[1]) or (
+                # Exact types first: strings and None, most of the values, cost one test.
+                kind = type(value)
+                if kind is str or value is None:
+                    continue
+                bad = (isinstance(value, int) and not lo <= value <= hi) or (
                     isinstance(value, float) and not math.isfinite(value)
                 )
-                if not bad:
-                    continue
-                figure = row.get("quantity_text") or row.get("text") or ""
-                where = f" in {figure!r}" if figure else ""
-                raise StoreError(
-                    f"{path}: figure {value}{where} cannot be stored ({table}.{column}: "
-                    "beyond the 64-bit range SQLite keeps, or not a finite number)"
-                )
+                if bad:
+                    _refuse(rows, table, row, column, value)
+
+
+def _refuse(
+    rows: dict[str, list[dict[str, Any]]], table: str, row: dict[str, Any], column: str, value: Any
+) -> None:
+    path = rows["documents"][0]["path"]
+    figure = row.get("quantity_text") or row.get("text") or ""
+    where = f" in {figure!r}" if figure else ""
+    raise StoreError(
+        f"{path}: figure {value}{where} cannot be stored ({table}.{column}: "
+        "beyond the 64-bit range SQLite keeps, or not a finite number)"
+    )
 
 
 def _insert_many(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -142,16 +155,32 @@ class WriteMixin(StoreBase):
         """Store one document's rows (from :func:`document_rows`) in one transaction,
         replacing what its path held before (its mentions, facts, roles, sentences...).
         ``run``: (run id, counts) to set on that ``runs`` row in the same transaction, so
-        a run killed at any moment counts exactly the documents it committed.
+        a run killed at any moment counts exactly the documents it committed."""
+        return self.write_many([rows], run=run)[0]
 
-        Plain ``executemany`` inserts: the single writer of a batch must keep up with
-        several extraction workers.
+    def write_many(
+        self,
+        batch: list[dict[str, list[dict[str, Any]]]],
+        *,
+        run: tuple[int, dict[str, int]] | None = None,
+    ) -> list[str]:
+        """Store several documents' rows in one transaction: all of them or, on an error,
+        none (the caller may then store them one by one to find the bad one). Returns
+        their ids. ``run`` as in :meth:`write_rows`.
+
+        The single writer of a batch must keep up with several extraction workers: a
+        commit per document costs more than its rows, and the entities of a whole batch
+        are merged and upserted at once.
         """
-        doc = rows["documents"][0]
-        check_rows(rows)
+        if not batch:
+            return []
+        for rows in batch:
+            check_rows(rows)
+        first = batch[0]["documents"][0]["path"]
+        name = first if len(batch) == 1 else f"{first} (and {len(batch) - 1} more)"
         try:
             with self.conn:
-                self._replace(rows)
+                self._replace(batch)
                 if run is not None:
                     run_id, counts = run
                     sets = ", ".join(f"[{k}] = ?" for k in counts)
@@ -162,26 +191,33 @@ class WriteMixin(StoreBase):
             error = store_error(self.path, exc)
             if isinstance(error, StoreUnavailable):  # no document can be stored now
                 raise error from None
-            raise StoreError(f"{doc['path']}: cannot store ({exc})") from None
+            raise StoreError(f"{name}: cannot store ({exc})") from None
         except (OverflowError, ValueError) as exc:
-            raise StoreError(f"{doc['path']}: cannot store ({exc})") from None
-        return str(doc["id"])
+            raise StoreError(f"{name}: cannot store ({exc})") from None
+        return [str(rows["documents"][0]["id"]) for rows in batch]
 
-    def _replace(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        """Replace a document's rows inside the caller's transaction."""
-        doc = rows["documents"][0]
+    def _replace(self, batch: list[dict[str, list[dict[str, Any]]]]) -> None:
+        """Replace documents' rows inside the caller's transaction."""
         conn = self.conn
-        same_path = conn.execute("select id from documents where path = ?", [doc["path"]])
-        olds = {r[0] for r in same_path}
-        olds.add(doc["id"])
-        for old_id in olds:
-            self._forget_entities(old_id)
-            self._delete(old_id)
-        for table, table_rows in rows.items():
-            if table_rows and table != "entities":
-                _insert_many(conn, table, table_rows)
-        self._add_entities(rows.get("entities", []))
-        self._relink_reviews(str(doc["id"]), str(doc["name"]))
+        for rows in batch:
+            doc = rows["documents"][0]
+            # What this path held, and this very document if stored under another path.
+            olds = conn.execute(
+                "select id from documents where path = ? or id = ?", [doc["path"], doc["id"]]
+            ).fetchall()
+            for (old_id,) in olds:
+                self._forget_entities(old_id)
+                self._delete(old_id)
+            for table, table_rows in rows.items():
+                if table_rows and table != "entities":
+                    _insert_many(conn, table, table_rows)
+        self._add_entities([row for rows in batch for row in rows.get("entities", [])])
+        # Pruned once, after the additions: an entity a replaced document took to zero
+        # but another document of the batch mentions keeps its row and aliases.
+        conn.execute("delete from entities where mentions <= 0")
+        for rows in batch:
+            doc = rows["documents"][0]
+            self._relink_reviews(str(doc["id"]), str(doc["name"]))
 
     def _relink_reviews(self, doc_id: str, doc_name: str) -> None:
         """Move decisions whose fact is gone (an updated bulletin changes the ids) onto the
@@ -207,7 +243,7 @@ class WriteMixin(StoreBase):
 
     def _forget_entities(self, doc_id: str) -> None:
         """Take a stored document's mentions out of the entity counts (and their sources)
-        before replacing it."""
+        before replacing it; rows left at zero are pruned by the caller."""
         conn = self.conn
         rows = conn.execute(
             "select type, norm, text, rule_id, extractor, ruleset_version from mentions "
@@ -220,25 +256,56 @@ class WriteMixin(StoreBase):
                 continue
             sources = parse_sources(old[0]) - parse_sources(row["sources"])
             self._update_entity(row["id"], -row["mentions"], sources)
-        conn.execute("delete from entities where mentions <= 0")
 
     def _add_entities(self, rows: list[dict[str, Any]]) -> None:
-        """Upsert entities: merge aliases, add mention counts and their sources."""
+        """Upsert entities: merge aliases, add mention counts and their sources. Rows of
+        one entity (from several documents) are merged first; the stored ones are read
+        in one query per few hundred and updated with one ``executemany``."""
         conn = self.conn
+        groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
-            old = conn.execute(
-                "select aliases, sources from entities where id = ?", [row["id"]]
-            ).fetchone()
-            if old is None:
-                _insert_many(conn, "entities", [row])
+            groups.setdefault(row["id"], []).append(row)
+        stored: dict[str, tuple[str, str | None]] = {}
+        ids = list(groups)
+        for i in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[i : i + _IDS_PER_QUERY]
+            marks = ", ".join("?" for _ in chunk)
+            query = f"select id, aliases, sources from entities where id in ({marks})"
+            stored.update((r[0], (r[1], r[2])) for r in conn.execute(query, chunk))
+        inserts: list[dict[str, Any]] = []
+        updates: list[list[Any]] = []
+        update_sql = ""
+        for eid, group in groups.items():
+            old = stored.get(eid)
+            if old is None and len(group) == 1:
+                inserts.append(group[0])  # new and seen once: the row as the worker made it
                 continue
-            aliases = sorted(set(json.loads(old[0])) | set(json.loads(row["aliases"])))
-            conn.execute(
-                "update entities set aliases = ? where id = ?",
-                [json.dumps(aliases, ensure_ascii=False), row["id"]],
+            aliases: set[str] = set()
+            sources: Counter[Provenance] = Counter()
+            if old is not None:
+                aliases.update(json.loads(old[0]))
+                sources += parse_sources(old[1])
+            for row in group:
+                aliases.update(json.loads(row["aliases"]))
+                sources += parse_sources(row["sources"])
+            mentions = sum(row["mentions"] for row in group)
+            merged_aliases = json.dumps(sorted(aliases), ensure_ascii=False)
+            columns = provenance_columns(sources)
+            if old is None:
+                inserts.append(
+                    {**group[0], "aliases": merged_aliases, "mentions": mentions, **columns}
+                )
+                continue
+            update_sql = update_sql or (
+                "update entities set aliases = ?, mentions = mentions + ?, "
+                + ", ".join(f"[{c}] = ?" for c in columns)
+                + " where id = ?"
             )
-            sources = parse_sources(old[1]) + parse_sources(row["sources"])
-            self._update_entity(row["id"], row["mentions"], sources)
+            updates.append([merged_aliases, mentions, *columns.values(), eid])
+        if inserts:
+            _insert_many(conn, "entities", inserts)
+        if updates:
+            conn.executemany(update_sql, updates)
 
     def _update_entity(self, entity_id: str, added: int, sources: Counter[Provenance]) -> None:
         """Add ``added`` mentions (fewer when negative) to an entity, with its sources."""

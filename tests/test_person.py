@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulletin_nlp.extract.person import find_persons, load_rules
 from bulletin_nlp.pipeline import process_text
@@ -183,3 +185,31 @@ def test_dev_gold_persons(corpus_docs) -> None:
         extra += sorted(got - want)
     assert gold and found / gold >= 0.92, missing
     assert len(extra) <= 0.08 * gold, extra
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["王磊", "赵晨", "报道员", "ab", " ", "  ", "\u3000", "\t", "\n", "\xa0", "，", " \n "]
+        ),
+        max_size=14,
+    )
+)
+def test_space_gaps_are_the_offsets_after_removed_spaces(pieces: list[str]) -> None:
+    """The offsets :func:`space_gaps` finds are exactly those whose raw character follows
+    the previous kept one across nothing but spaces (none, a line break: no gap)."""
+    from bulletin_nlp.doc import Doc
+    from bulletin_nlp.extract.org import space_gaps
+    from bulletin_nlp.normalize import normalize
+
+    raw = "".join(pieces)
+    doc = Doc(path="t.txt", raw=raw)
+    doc.norm, doc.nmap = normalize(raw)
+    nmap = doc.nmap
+    expected = {
+        i
+        for i in range(1, min(len(doc.norm), len(nmap)))
+        if nmap[i] - nmap[i - 1] > 1 and raw[nmap[i - 1] + 1 : nmap[i]].strip(" \t\u3000\xa0") == ""
+    }
+    assert space_gaps(doc) == expected

@@ -425,9 +425,7 @@ def _person_like(unit: Unit) -> bool:
 
 
 def _ends_org(ctx: Context, unit: Unit) -> bool:
-    return unit.kind in ("org", "place") or any(
-        unit.text.endswith(s.text) for s in ctx.rules.suffixes if len(s.text) > 1
-    )
+    return unit.kind in ("org", "place") or unit.text.endswith(ctx.rules.long_suffixes)
 
 
 def _named_activity(ctx: Context, unit: Unit, floor: int) -> bool:
@@ -786,7 +784,7 @@ def _is_end(ctx: Context, e: int) -> bool:
     if len(word) > te - e and word[e - te :] in ctx.rules.follow:
         return True
     # A title starts there, across jieba's tokens (分配处|处长 cut 处处|长孙).
-    return any(ctx.doc.norm.startswith(t, e) for t in ctx.rules.follow if len(t) > 1)
+    return ctx.doc.norm.startswith(ctx.rules.long_follow, e)
 
 
 def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
@@ -816,7 +814,7 @@ def _suffix_token_ok(ctx: Context, s: int, e: int) -> bool:
 
 def _level_alone(ctx: Context, e: int) -> bool:
     """Whether the suffix ending at ``e`` may follow a level word alone (市委)."""
-    return any(x.level_alone and ctx.doc.norm.endswith(x.text, 0, e) for x in ctx.rules.suffixes)
+    return ctx.doc.norm.endswith(ctx.rules.level_alone_suffixes, 0, e)
 
 
 def _level_word(ctx: Context, text: str) -> bool:
@@ -901,15 +899,28 @@ def _source_canonical(ctx: Context, text: str) -> str:
     return text
 
 
+_SPACE_RUN = regex.compile("[ \t\u3000\xa0]+")
+
+
 def space_gaps(doc: Doc) -> frozenset[int]:
     """Offsets of ``doc.norm`` where the source had spaces (not line breaks) that
-    normalization removed: 报道员 王磊 赵晨 is 报道员王磊赵晨 in the normalized text."""
+    normalization removed: 报道员 王磊 赵晨 is 报道员王磊赵晨 in the normalized text.
+
+    An offset ``i`` counts when the raw characters between those of ``i - 1`` and ``i``
+    are all spaces: they lie in one run of spaces that ends right before ``i``'s
+    character. So only the runs are visited, not every character of the document.
+    """
     raw, nmap = doc.raw, doc.nmap
-    return frozenset(
-        i
-        for i in range(1, min(len(doc.norm), len(nmap)))
-        if nmap[i] - nmap[i - 1] > 1 and raw[nmap[i - 1] + 1 : nmap[i]].strip(" \t\u3000\xa0") == ""
-    )
+    n = min(len(doc.norm), len(nmap))
+    gaps: set[int] = set()
+    for m in _SPACE_RUN.finditer(raw):
+        a, b = m.span()
+        i = bisect_left(nmap, b, 0, n)
+        while 0 < i < n and nmap[i] == b:
+            if a - 1 <= nmap[i - 1] < b - 1:
+                gaps.add(i)
+            i += 1
+    return frozenset(gaps)
 
 
 def find_outlets(ctx: Context) -> None:

@@ -47,7 +47,7 @@ def cue_hits(
     categories = rules.words("category")
     for m in index.pattern.finditer(text, lo, hi, overlapped=True):
         s, e = m.span()
-        if any(text.startswith(w, e) for w in categories):
+        if text.startswith(categories, e):
             continue  # 社会服务类: a category of something else
         if e - s >= min_len:
             ranked.extend((rank, s, e, metric) for rank, metric in index.entries[m.group()])
@@ -240,8 +240,8 @@ def counts_another_noun(fig: Figure, ctx: DocContext) -> bool:
     _word, tag, _s, _e = pos.at(fig.end)
     if not (tag.startswith("n") or tag in ("vn", "j")) or tag in ("nr", "ns"):
         return False
-    if any(text.startswith(w, fig.end) for w in ctx.rules.words("base")) or any(
-        text.startswith(c, fig.end) for c in ctx.rules.all_cues()
+    if text.startswith(ctx.rules.words("base"), fig.end) or text.startswith(
+        ctx.rules.all_cues(), fig.end
     ):
         return False  # a comparison (同比) or a cue of another unit
     hits = [h for h in cue_hits(text, fig.end, se, fig.unit, ctx.rules) if h[0] >= fig.end]

@@ -59,7 +59,7 @@ def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
         # The sentence or clause opens with its time and the rest of the sentence lists
         # on: 2014年中国福利彩票年销售…; 去年享受低保的人口为4063万，特困人员472万
         return True
-    return any(text.startswith(w, d.end) for w in frame_words)
+    return text.startswith(frame_words, d.end)
 
 
 def base_scope(d: Hit, fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
@@ -68,9 +68,9 @@ def base_scope(d: Hit, fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
     text, rules = ctx.text, ctx.rules
     cs, ce = fig.clause
     pre = text[max(cs, d.start - 3) : d.start]
-    if any(pre.endswith(w) for w in rules.words("base")):
+    if pre.endswith(rules.words("base")):
         return d.end, d.end + 2  # the base figure follows the date directly (…年的1000人)
-    if any(pre.endswith(w) for w in rules.words("base_open")):
+    if pre.endswith(rules.words("base_open")):
         close = min(
             (k for w in rules.words("base_close") if (k := text.find(w, d.end, ce)) >= 0),
             default=-1,
@@ -82,7 +82,7 @@ def base_scope(d: Hit, fig: Figure, ctx: DocContext) -> tuple[int, int] | None:
 
 def _starts_span(d: Hit, ctx: DocContext) -> bool:
     """A date that starts a span running to now (2018年以来)."""
-    return any(ctx.text.startswith(w, d.end) for w in ctx.rules.words("since"))
+    return ctx.text.startswith(ctx.rules.words("since"), d.end)
 
 
 def _table_column(fig: Figure, ctx: DocContext) -> int | None:
@@ -161,10 +161,8 @@ def _sentence_date(fig: Figure, ctx: DocContext) -> int | None:
     for d in sorted(dates, key=lambda d: abs(d.start - fig.start)):
         in_clause = cs <= d.start < ce
         pre = text[max(lo, d.start - 3) : d.start]
-        as_of = any(pre.endswith(w) for w in as_of_words)
-        period = any(
-            text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in period_words
-        )
+        as_of = pre.endswith(as_of_words)
+        period = text.startswith(period_words, d.end) or text.startswith(period_words, d.end + 1)
         if not in_clause and not (
             d.end <= fig.start
             and (is_target or as_of or period or frames(text, lo, d, frame_words))
@@ -216,8 +214,9 @@ def _paragraph_frame(fig: Figure, ctx: DocContext) -> int | None:
         s_lo = sent.start if sent else ps
         pre = text[max(s_lo, d.start - 3) : d.start]
         framing = (
-            any(pre.endswith(w) for w in strict_as_of)
-            or any(text.startswith(w, d.end) or text.startswith(w, d.end + 1) for w in period_words)
+            pre.endswith(strict_as_of)
+            or text.startswith(period_words, d.end)
+            or text.startswith(period_words, d.end + 1)
             or frames(text, s_lo, d, frame_words)
         )
         if framing:

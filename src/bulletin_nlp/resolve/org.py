@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import regex
@@ -233,6 +233,22 @@ class OrgRules:
     # Bodies of the national ministries (民政 of 民政部): a province's department of the
     # same body (民政厅) is named by it.
     ministry_bodies: frozenset[str] = frozenset()
+
+    # Tuples for ``str.startswith``/``endswith``, which test them in one call.
+    @cached_property
+    def long_follow(self) -> tuple[str, ...]:
+        """Words that follow a name of two characters or more (titles: 处长)."""
+        return tuple(t for t in self.follow if len(t) > 1)
+
+    @cached_property
+    def level_alone_suffixes(self) -> tuple[str, ...]:
+        """Suffixes that may follow a level word alone (市委)."""
+        return tuple(x.text for x in self.suffixes if x.level_alone)
+
+    @cached_property
+    def long_suffixes(self) -> tuple[str, ...]:
+        """Suffixes of two characters or more."""
+        return tuple(x.text for x in self.suffixes if len(x.text) > 1)
 
 
 def _alternation(words: list[str]) -> regex.Pattern[str]:

@@ -296,7 +296,7 @@ def test_sigkill_mid_run_then_resume_gives_identical_rows(tmp_path: Path) -> Non
     conn.close()
     assert 3 <= killed_at < 15
 
-    # The killed run counted, in each document's own transaction, what it committed.
+    # The killed run counted, in the transactions that stored them, what it committed.
     counted = sqlite3.connect(db).execute("select processed from runs where id = 1").fetchone()
     assert counted == (killed_at,)
     resumed = ingest([corpus], db)

@@ -455,3 +455,44 @@ def test_errors_go_through_the_progress_bar_on_a_terminal(tmp_path: Path) -> Non
     assert errors and all(p.startswith("error: ") for p in errors), errors
     assert any("docs/s" in p for p in pieces)  # the bar was there
     assert proc.returncode == 1
+
+
+# -- how long the writer holds documents ------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "1e9"])
+def test_a_bad_commit_wait_is_refused_naming_the_variable(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bulletin_nlp.errors import BulletinError
+
+    monkeypatch.setenv("BULLETIN_NLP_COMMIT_SECONDS", value)
+    with pytest.raises(BulletinError, match=r"\$BULLETIN_NLP_COMMIT_SECONDS is .*seconds from 0"):
+        run_batch([SAMPLES], tmp_path / "c.db")
+    assert not (tmp_path / "c.db").exists()  # refused before the database is touched
+
+
+def test_documents_extracted_together_are_committed_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process (five files), every document is extracted before the writer's wait is
+    over: one transaction stores them all; with a wait of 0, one each."""
+    from bulletin_nlp.store import Store
+
+    calls: list[int] = []
+    real = Store.write_many
+
+    def counted(
+        self: Store, batch: list[dict[str, list[dict[str, object]]]], **kw: object
+    ) -> list[str]:
+        calls.append(len(batch))
+        return real(self, batch, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "write_many", counted)
+    monkeypatch.setenv("BULLETIN_NLP_COMMIT_SECONDS", "3600")
+    stats, counts = run_batch([SAMPLES], tmp_path / "a.db")
+    assert calls == [5] and len(stats.processed) == 5 and counts["documents"] == 5
+    calls.clear()
+    monkeypatch.setenv("BULLETIN_NLP_COMMIT_SECONDS", "0")
+    run_batch([SAMPLES], tmp_path / "b.db")
+    assert calls == [1, 1, 1, 1, 1]

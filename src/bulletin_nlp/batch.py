@@ -45,9 +45,10 @@ IN_PROCESS_UP_TO = 8
 #: The writer commits the documents extracted since its last commit together, when they
 #: are this many or the oldest has waited this long (and at the end): a commit per
 #: document cost the writer more than the rows themselves. A killed run loses at most
-#: these.
+#: these. ``$BULLETIN_NLP_COMMIT_SECONDS`` sets the wait (0: each document as it comes).
 COMMIT_DOCS = 16
 COMMIT_SECONDS = 0.25
+COMMIT_SECONDS_ENV = "BULLETIN_NLP_COMMIT_SECONDS"
 
 #: Years ``--issue-year`` may give (a date needs four digits).
 ISSUE_YEARS = (1000, 9999)
@@ -74,6 +75,20 @@ def cap_workers(workers: int, *, force: bool = False) -> tuple[int, str | None]:
         f"--workers {workers} is more than the {cpus} CPUs here: using {cpus} "
         "(--force-workers to insist)"
     )
+
+
+def commit_seconds() -> float:
+    """How long the writer may hold extracted documents before committing them."""
+    value = os.environ.get(COMMIT_SECONDS_ENV)
+    if value is None:
+        return COMMIT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise BulletinError(f"${COMMIT_SECONDS_ENV} is {value!r}: expected seconds from 0 to 3600")
+    return seconds
 
 
 def check_issue_year(issue_year: int | None) -> None:
@@ -512,6 +527,7 @@ def run_batch(
     failed file; the batch goes on.
     """
     check_issue_year(issue_year)
+    hold = commit_seconds()
     unlisted: list[tuple[str, str]] = []  # folders that could not be listed
     unsupported: list[Path] = []
     files = expand_paths(
@@ -605,7 +621,7 @@ def run_batch(
         """Seconds until the unwritten documents must be committed (None: there are none)."""
         if not unwritten:
             return None
-        return max(0.0, oldest + COMMIT_SECONDS - time.perf_counter())
+        return max(0.0, oldest + hold - time.perf_counter())
 
     in_flight: dict[Any, str] = {}  # in-flight future -> its file
 

@@ -35,7 +35,10 @@ def ingest_cmd(corpus: Path, db: Path) -> list[str]:
 
 
 def run_env() -> dict[str, str]:
-    return {**os.environ, "BULLETIN_NLP_NO_MODEL": "1"}
+    # Each document committed as it comes: the most commit points for a kill to land
+    # between (the writer's default holds a quarter second of documents, which in a
+    # corpus this small is all of them; tests/test_batch.py kills a batched run).
+    return {**os.environ, "BULLETIN_NLP_NO_MODEL": "1", "BULLETIN_NLP_COMMIT_SECONDS": "0"}
 
 
 def documents(db: Path) -> list[tuple[Any, ...]]:

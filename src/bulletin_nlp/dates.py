@@ -35,6 +35,9 @@ from pydantic import model_validator
 from .errors import RulesError
 from .rules import RuleEntry, load_entries
 
+_DIGIT_SPACES = regex.compile(r"(?<=\d)\s+(?=\d)")
+_OTHER_SPACES = regex.compile(r"(?<!\d)\s+|\s+(?!\d)")
+
 log = logging.getLogger(__name__)
 
 RULES_NAME = "date"
@@ -513,8 +516,8 @@ def _prepare(text: str) -> str:
     """Fold widths and variants, drop enclosing marks and spaces (keep digit-digit ones)."""
     text = unicodedata.normalize("NFKC", text).translate(date_rules().fold)
     text = text.strip(_ENCLOSING)
-    text = regex.sub(r"(?<=\d)\s+(?=\d)", " ", text)
-    return regex.sub(r"(?<!\d)\s+|\s+(?!\d)", "", text)
+    text = _DIGIT_SPACES.sub(" ", text)
+    return _OTHER_SPACES.sub("", text)
 
 
 def normalize_date(

@@ -24,6 +24,8 @@ from pydantic import Field, model_validator
 
 from .rules import RuleEntry, load_entries
 
+_ADCODE = regex.compile(r"\d{6}")
+
 Level = Literal["province", "city", "county", "township"]
 LEVEL_RANK: dict[str, int] = {"province": 0, "city": 1, "county": 2, "township": 3}
 DATA_DIR = Path(__file__).resolve().parent / "data" / "admin_divisions"
@@ -84,7 +86,7 @@ class PlaceRule(RuleEntry):
                 raise ValueError(f"pattern does not compile: {exc}") from exc
             if self.kind == "short_form" and "stem" not in compiled.groupindex:
                 raise ValueError("short_form pattern needs a named group 'stem'")
-        if self.adcode is not None and not regex.fullmatch(r"\d{6}", self.adcode):
+        if self.adcode is not None and not _ADCODE.fullmatch(self.adcode):
             raise ValueError(f"adcode must be 6 digits: {self.adcode!r}")
         return self
 

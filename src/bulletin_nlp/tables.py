@@ -26,6 +26,8 @@ from .normalize import is_table_row
 if TYPE_CHECKING:
     from .doc import Doc
 
+_SPACE = regex.compile(r"\s")
+
 _NUMBER = regex.compile(r"^[-+－]?\d[\d,，]*(?:\.\d+)?$")
 _YEAR_CELL = regex.compile(r"^(?P<y>(?:19|20)\d{2})年?(?:度)?$")
 _UNIT_LINE = regex.compile(r"单位[：:]\s*(?P<units>[^|，。；\n（）()]{1,20})")
@@ -33,6 +35,10 @@ _LABEL_UNIT = regex.compile(r"[（(](?P<unit>[^（）()]{1,6})[）)]\s*$")
 _SPACE_ROW = regex.compile(r"^(?P<label>\S.*?)\s+(?P<value>[-+－]?\d[\d,，]*(?:\.\d+)?)\s*$")
 _UNIT_WORDS = regex.compile(r"^(?:[万亿千百]?(?:元|人|个|家|所|张|件|户|名|次|人次|项|处|床)|%)$")
 _MAX_GAP = 3  # lines without a row that may separate two rows of one table
+#: The longest table cell, in characters. A paragraph with a stray ``|`` (or a whole
+#: document run into one line) is no table row: its "cells" would be paragraphs, and
+#: every figure of a table reads its row label.
+_MAX_CELL = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ def read_tables(doc: Doc) -> list[Cell]:
     flat_units: list[str] = []
     for i, (start, end, raw) in enumerate(lines):
         norm = doc.norm[start:end]
-        if norm.endswith("|") and norm.count("|") == 1:
+        if norm.endswith("|") and norm.count("|") == 1 and len(norm) <= _MAX_CELL + 1:
             if not flat:
                 flat_units = _units_above(lines, i + 1)
             if _UNIT_LINE.search(norm) and not flat:
@@ -114,6 +120,8 @@ def read_tables(doc: Doc) -> list[Cell]:
         if "|" in norm:
             row = _split_cells(doc, start, end)
             texts = [c[2] for c in row]
+            if any(len(t) > _MAX_CELL for t in texts):
+                continue
             numeric = [k for k, t in enumerate(texts) if _NUMBER.match(t)]
             if not numeric:
                 if texts and any(t for t in texts[1:]):
@@ -134,7 +142,7 @@ def read_tables(doc: Doc) -> list[Cell]:
             if m is None:
                 continue
             label = m.group("label").strip()
-            value = regex.sub(r"\s", "", m.group("value"))
+            value = _SPACE.sub("", m.group("value"))
             a, b = end - len(value), end
             if not _NUMBER.match(doc.norm[a:b]):
                 continue

@@ -26,6 +26,8 @@ from ..rules import RuleEntry, load_entries
 from ..spans import Hit, RulesetAttrs
 from .initiative import FlatText, find_triggered, right_to_left
 
+_SPACES = regex.compile(r"\s+")
+
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles",)
 ASSIGNS = ("hits:DOCUMENT",)
@@ -157,11 +159,11 @@ def find_titles(text: str) -> list[tuple[int, int]]:
 def value_of(doc: Doc, start: int, end: int) -> str:
     """The source text of a title span without whitespace."""
     raw = doc.raw_text(start, end) if doc.nmap else doc.norm[start:end]
-    return regex.sub(r"\s+", "", raw)
+    return _SPACES.sub("", raw)
 
 
 def _is_document(text: str, start: int, end: int, rules: Rules) -> bool:
-    title = regex.sub(r"\s+", "", text[start:end])
+    title = _SPACES.sub("", text[start:end])
     if title.endswith(rules.not_suffix) and not title.endswith(rules.title_suffix):
         return False
     return not any(p.match(text, end + 1) for p in rules.not_follow)

@@ -28,6 +28,8 @@ from ..doc import Doc
 from ..rules import RuleEntry, load_entries
 from ..spans import Hit, RulesetAttrs
 
+_SPACES = regex.compile(r"\s+")
+
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles", "hits:PLACE")
 ASSIGNS = ("hits:INITIATIVE",)
@@ -288,7 +290,7 @@ def display(doc: Doc, start: int, end: int, keep_spaces: bool) -> str:
 
 
 def _compact(text: str) -> str:
-    return regex.sub(r"\s+", "", text)
+    return _SPACES.sub("", text)
 
 
 def _place_abbrevs(doc: Doc, rules: Rules) -> frozenset[str]:

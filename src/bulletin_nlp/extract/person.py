@@ -36,6 +36,8 @@ from ..segment import pos_tokenize, tokenize, word_freq
 from ..spans import Hit, PersonAttrs, RoleLink
 from .org import space_gaps
 
+_OFFICE_PREFIX = regex.compile(r"^(?:常务|执行)?副?")
+
 # The stage's declaration, checked by the pipeline at start-up (bulletin_nlp.pipeline).
 REQUIRES = ("articles", "sentences", "hits:ORG", "hits:PLACE")
 ASSIGNS = ("hits:PERSON",)
@@ -412,7 +414,7 @@ def _by_post_title(
 
 def _heads(title: str, name: str) -> bool:
     """``name`` ends in what ``title`` is the head of (管理站 before 站长, 民政局 before 局长)."""
-    office = regex.sub(r"^(?:常务|执行)?副?", "", title)
+    office = _OFFICE_PREFIX.sub("", title)
     return office.endswith("长") and len(office) > 1 and name.endswith(office[:-1])
 
 

@@ -11,6 +11,7 @@ then later ones; townships the context cannot pin down are dropped.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -253,19 +254,32 @@ def _resolve_chain(gaz: Gazetteer, chain: _Chain, context: list[Place]) -> Place
     return known[-1]
 
 
+#: Resolved places on each side of an ambiguous name that make its context, nearest
+#: first: enough for any article (its places cluster), and a long one (a yearbook run
+#: into one article) no longer costs the square of its places.
+_CONTEXT_PLACES = 32
+
+
 def resolve_chains(chains: list[_Chain]) -> None:
-    """Resolve chains of one article: unambiguous ones first, then the rest by context."""
+    """Resolve chains of one article: unambiguous ones first, then the rest by context
+    (the nearest resolved places before, then after it)."""
     gaz = gazetteer()
     for chain in chains:
         tail = {v.place for v in chain.parts[-1].variants}
         if len(tail) == 1 and next(iter(tail)).level != "township":
             chain.place = _resolve_chain(gaz, chain, [])
+    first = [i for i, c in enumerate(chains) if c.place is not None]  # resolved at once
+    before: list[Place] = []  # places of the chains before the current one, in order
     for index, chain in enumerate(chains):
+        if chain.place is None:
+            k = bisect_right(first, index)
+            after = [
+                p for i in first[k : k + _CONTEXT_PLACES] if (p := chains[i].place) is not None
+            ]
+            near = before[: -_CONTEXT_PLACES - 1 : -1]
+            chain.place = _resolve_chain(gaz, chain, near + after)
         if chain.place is not None:
-            continue
-        before = [c.place for c in reversed(chains[:index]) if c.place is not None]
-        after = [c.place for c in chains[index + 1 :] if c.place is not None]
-        chain.place = _resolve_chain(gaz, chain, before + after)
+            before.append(chain.place)
 
 
 def _hit(chain: _Chain) -> Hit:

@@ -26,6 +26,8 @@ from .model import RoleFact
 if TYPE_CHECKING:
     from ..gazetteer import Place
 
+_WORD_CHAR = regex.compile(r"[\p{Han}A-Za-z0-9]")
+
 #: Work counts (organizations and places examined), by lookup; only ever added to.
 WORK: Counter[str] = Counter()
 
@@ -165,7 +167,7 @@ def _bare_reference(text: str, pos: int, earlier: _Earlier) -> str | None:
         start = pos - len(word)
         if len(word) < 2 or start < 0 or not text.startswith(word, start):
             continue
-        if start > 0 and regex.match(r"[\p{Han}A-Za-z0-9]", text[start - 1]):
+        if start > 0 and _WORD_CHAR.match(text[start - 1]):
             return None  # part of a longer name the ORG rules did not take
         return earlier.last_ending(word)
     return None

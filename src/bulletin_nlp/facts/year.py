@@ -30,11 +30,15 @@ Nothing here reads another article: an article without a date of its own gives n
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import regex
 
 from ..spans import Hit
 from .context import NULL, DocContext, Figure, Step
 from .modality import target_cue, year_of
+
+_HAN = regex.compile(r"\p{Han}")
 
 # What may stand before a date that opens a clause: spaces and opening quotes, after
 # the start of the sentence or the end of a clause.
@@ -55,7 +59,7 @@ def frames(text: str, lo: int, d: Hit, frame_words: tuple[str, ...]) -> bool:
         k -= 1
     if k > lo and text[k - 1] not in _CLAUSE_ENDS:
         return False
-    if regex.match(r"\p{Han}", text[d.end : d.end + 1]):
+    if _HAN.match(text, d.end, d.end + 1):
         # The sentence or clause opens with its time and the rest of the sentence lists
         # on: 2014年中国福利彩票年销售…; 去年享受低保的人口为4063万，特困人员472万
         return True
@@ -236,14 +240,31 @@ def _report_year(fig: Figure, ctx: DocContext) -> int | None:
     sentence = ctx.text[lo:hi]
     if not any(w in sentence for w in ctx.rules.words("report")):
         return None
+    # The nearest report title before the figure in its article: the titles are read
+    # once per document, then found by bisection (a scan back per figure grew with the
+    # square of a long article).
+    starts, years = _report_titles(ctx)
     start, _end = ctx.article_bounds(fig)
-    for doc_hit in reversed(ctx.doc_index.within(start, fig.start)):
-        title = str(doc_hit.norm)
-        for pattern in ctx.rules.patterns("report"):
-            m = pattern.search(title)
-            if m:
-                return int(m.group()[:4])
-    return None
+    k = bisect_left(starts, fig.start) - 1
+    return years[k] if k >= 0 and starts[k] >= start else None
+
+
+def _report_titles(ctx: DocContext) -> tuple[list[int], list[int]]:
+    """Starts and years of the document's titles that name a report's period, in order."""
+    key = "report_titles"
+    if key not in ctx.cache:
+        starts: list[int] = []
+        years: list[int] = []
+        for doc_hit in ctx.doc_index.hits:
+            title = str(doc_hit.norm)
+            for pattern in ctx.rules.patterns("report"):
+                m = pattern.search(title)
+                if m:
+                    starts.append(doc_hit.start)
+                    years.append(int(m.group()[:4]))
+                    break
+        ctx.cache[key] = (starts, years)
+    return ctx.cache[key]  # type: ignore[no-any-return]
 
 
 def _article_year(fig: Figure, ctx: DocContext) -> int | None:

@@ -1,7 +1,7 @@
 """Linear time on long documents (issue 20), counted rather than timed.
 
-The frames, ORG and PERSON stages, the quantity and role facts and the model stage's
-gate are run over a document and over the same document twice, and the lines of their
+The structure (with its tables), PLACE, frames, ORG and PERSON stages, the quantity and
+role facts and the model stage's gate are run over a document and over the same document twice, and the lines of their
 code that run are counted (``sys.settrace``): every lookup over candidates, hits or places executes lines
 per item examined, so a stage that compares each candidate with all the others runs
 four times the lines on a document twice as long. A linear stage runs about twice the
@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulletin_nlp import doc as doc_module
+from bulletin_nlp import gazetteer, tables
 from bulletin_nlp.doc import Doc
-from bulletin_nlp.extract import _org_refs, frames, model, org, person
+from bulletin_nlp.extract import _org_refs, frames, model, org, person, place
 from bulletin_nlp.facts import build, build_quantity_facts, build_role_facts, context, roles
 from bulletin_nlp.facts import metric as f_metric
 from bulletin_nlp.facts import modality as f_modality
@@ -49,7 +50,7 @@ MAX_RATIO = 2.3
 TRACED = frozenset(
     str(m.__file__)
     for m in (
-        *(org, _org_refs, person, frames, roles, model, doc_module),
+        *(org, _org_refs, person, frames, roles, model, doc_module, place, gazetteer, tables),
         *(build, context, f_metric, f_modality, f_org, f_place, f_qualifier, f_year),
     )
 )
@@ -77,15 +78,15 @@ def counted(run: Callable[[], Any], files: frozenset[str] = TRACED) -> int:
 
 
 def work(text: str) -> dict[str, int]:
-    """Lines run by the frames, ORG and PERSON stages, the facts and the model's gate."""
+    """Lines run by the structure, PLACE, frames, ORG and PERSON stages, the facts and
+    the model's gate."""
     doc = Doc(path="long.txt", raw=text)
     doc.norm, doc.nmap = normalize(text)
-    analyze(doc)
-    out: dict[str, int] = {}
+    out: dict[str, int] = {"structure and tables": counted(lambda: analyze(doc))}
     for comp in components():
         if comp.name == "model":
             continue
-        if comp.name in ("frames", "org", "person"):
+        if comp.name in ("place", "frames", "org", "person"):
             found: list[Any] = []
             out[comp.name] = counted(lambda c=comp, f=found: f.extend(c.run(doc)))
             doc.hits.extend(found)

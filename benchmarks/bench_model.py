@@ -25,6 +25,7 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -85,7 +86,7 @@ def main() -> None:
         for doc in docs:
             model.extract(doc)
         keep("b", started)
-        gate = dict(model.GATE)
+        gate = Counter(model.GATE)  # a key no document reached reads 0
         started = time.perf_counter()
         _gate_only(docs)
         keep("g", started)

@@ -555,7 +555,8 @@ def run_batch(
         if on_error is not None:
             on_error(path, reason)
 
-    unwritten: list[Outcome] = []  # extracted, not yet committed (oldest first)
+    # Extracted, not yet committed (oldest first): each outcome with its rows.
+    unwritten: list[tuple[Outcome, dict[str, list[dict[str, Any]]]]] = []
     oldest = 0.0  # when the first of them arrived
 
     def finish(outcome: Outcome) -> None:
@@ -574,7 +575,7 @@ def run_batch(
             return
         if not unwritten:
             oldest = time.perf_counter()
-        unwritten.append(outcome)
+        unwritten.append((outcome, outcome.rows))
         if len(unwritten) >= COMMIT_DOCS:
             commit()
 
@@ -595,18 +596,17 @@ def run_batch(
             # The run's counts are updated in the same transaction, so a killed run's
             # row counts exactly what it committed.
             store.write_many(
-                [o.rows for o in batch if o.rows is not None],
-                run=(stats.run_id, _counts(stats, len(batch))),
+                [rows for _o, rows in batch], run=(stats.run_id, _counts(stats, len(batch)))
             )
         except StoreUnavailable:
             raise  # the database takes no more documents (disk full...): stop the run
         except BulletinError as exc:
             if len(batch) == 1:
-                fail(batch[0].path, str(exc))
+                fail(batch[0][0].path, str(exc))
                 return
-            for outcome in batch:
+            for outcome, rows in batch:
                 try:
-                    store.write_rows(outcome.rows or {}, run=(stats.run_id, _counts(stats, 1)))
+                    store.write_rows(rows, run=(stats.run_id, _counts(stats, 1)))
                 except StoreUnavailable:
                     raise
                 except BulletinError as one:
@@ -614,7 +614,7 @@ def run_batch(
                     continue
                 stored(outcome)
             return
-        for outcome in batch:
+        for outcome, _rows in batch:
             stored(outcome)
 
     def due() -> float | None:
